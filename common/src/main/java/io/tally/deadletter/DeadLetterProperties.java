@@ -1,0 +1,36 @@
+package io.tally.deadletter;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The compensation consumer.
+ *
+ * @param enabled whether this instance reads the dead-letter queues and re-drives
+ * @param redriveDelays the waits before the first, second, ... re-drive of a transient dead letter; the
+ * last one repeats until {@code max-redrives}
+ * @param maxRedrives how often a transient dead letter is re-driven before it is parked
+ * @param pollInterval how often due re-drives are looked for
+ * @param storeRetryDelay how long the consumer waits before it hands a dead letter back to the broker when
+ * it cannot be stored (the database is down)
+ */
+@ConfigurationProperties("tally.dead-letters")
+public record DeadLetterProperties(@DefaultValue("true") boolean enabled,
+        @DefaultValue({ "1m", "5m", "15m", "1h" }) List<Duration> redriveDelays, @DefaultValue("10") int maxRedrives,
+        @DefaultValue("5s") Duration pollInterval, @DefaultValue("5s") Duration storeRetryDelay) {
+
+    public DeadLetterProperties {
+        if (redriveDelays.isEmpty()) {
+            throw new IllegalArgumentException("tally.dead-letters.redrive-delays must list at least one delay");
+        }
+        redriveDelays = List.copyOf(redriveDelays);
+    }
+
+    /** The wait before re-drive number {@code n} (1-based). */
+    Duration redriveDelay(int n) {
+        return this.redriveDelays.get(Math.min(Math.max(n, 1), this.redriveDelays.size()) - 1);
+    }
+}

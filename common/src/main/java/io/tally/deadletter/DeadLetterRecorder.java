@@ -1,0 +1,211 @@
+package io.tally.deadletter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.rabbitmq.client.Channel;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.tally.contract.MessageHeaders;
+
+/**
+ * The compensation consumer: reads the dead-letter queues as raw messages (never converting them, so an
+ * unreadable body is stored as it came, and {@code x-death} is read rather than trusted to a converter),
+ * stores each one and acknowledges it only after the commit. When it cannot store (the database is down),
+ * it waits and hands the message back to the broker.
+ */
+final class DeadLetterRecorder implements ChannelAwareMessageListener {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterRecorder.class);
+
+    private final DeadLetterStore store;
+
+    private final TransactionTemplate transaction;
+
+    private final DeadLetterProperties properties;
+
+    private final JsonMapper json;
+
+    private final Clock clock;
+
+    private final int deliveryLimit;
+
+    private final MeterRegistry registry;
+
+    DeadLetterRecorder(DeadLetterStore store, TransactionTemplate transaction, DeadLetterProperties properties,
+            JsonMapper json, Clock clock, int deliveryLimit, MeterRegistry registry) {
+        this.store = store;
+        this.transaction = transaction;
+        this.properties = properties;
+        this.json = json;
+        this.clock = clock;
+        this.deliveryLimit = deliveryLimit;
+        this.registry = registry;
+    }
+
+    @Override
+    public void onMessage(Message message, Channel channel) throws IOException {
+        long tag = message.getMessageProperties().getDeliveryTag();
+        DeadLetterStore.Incoming incoming = incoming(message);
+        try {
+            DeadLetterStatus status = this.transaction
+                .execute(s -> this.store.record(incoming, this.properties, this.clock.instant()));
+            channel.basicAck(tag, false);
+            this.registry.counter("tally.dead.letters.recorded", "queue", incoming.sourceQueue(), "status",
+                    String.valueOf(status)).increment();
+            log.warn("Dead letter {} from {} stored as {}: {}", incoming.messageId(), incoming.sourceQueue(), status,
+                    incoming.reason());
+        }
+        catch (RuntimeException ex) {
+            log.error("Could not store dead letter {} from {}; handing it back to the broker in {}: {}",
+                    incoming.messageId(), incoming.sourceQueue(), this.properties.storeRetryDelay(), ex.toString());
+            pause();
+            channel.basicNack(tag, false, true);
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(this.properties.storeRetryDelay());
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    DeadLetterStore.Incoming incoming(Message message) {
+        MessageProperties p = message.getMessageProperties();
+        String consumerQueue = p.getConsumerQueue() != null ? p.getConsumerQueue() : "";
+        String sourceQueue = header(p, MessageHeaders.ORIGINAL_QUEUE);
+        if (sourceQueue == null) {
+            sourceQueue = consumerQueue.endsWith(".dlq") ? consumerQueue.substring(0, consumerQueue.length() - 4)
+                    : consumerQueue;
+        }
+        Map<String, Object> death = firstDeath(p);
+        String brokerReason = death != null && death.get("reason") != null ? death.get("reason").toString() : null;
+        String reason = header(p, MessageHeaders.DEAD_LETTER_REASON);
+        String kind = header(p, MessageHeaders.FAILURE_KIND);
+        int attempts = intHeader(p, MessageHeaders.ATTEMPT, 1);
+        if (reason == null) {
+            if ("delivery_limit".equals(brokerReason)) {
+                reason = "crashed or was rejected by its consumer until the delivery limit (" + this.deliveryLimit
+                        + ") of " + sourceQueue + " stopped it";
+                kind = "POISON";
+                attempts = Math.max(attempts, this.deliveryLimit);
+            }
+            else if (brokerReason != null) {
+                reason = "dead-lettered by the broker: " + brokerReason;
+                kind = "TRANSIENT";
+            }
+            else {
+                reason = "reached " + consumerQueue + " without a reason";
+                kind = "PERMANENT";
+            }
+        }
+        if (kind == null) {
+            kind = "PERMANENT";
+        }
+        String originalExchange = header(p, MessageHeaders.ORIGINAL_EXCHANGE);
+        String originalRoutingKey = header(p, MessageHeaders.ORIGINAL_ROUTING_KEY);
+        if (originalExchange == null && death != null) {
+            originalExchange = String.valueOf(death.get("exchange"));
+            Object keys = death.get("routing-keys");
+            originalRoutingKey = keys instanceof List<?> list && !list.isEmpty() ? String.valueOf(list.get(0)) : null;
+        }
+        String messageId = p.getMessageId();
+        if (messageId == null || messageId.isBlank() || messageId.length() > 64) {
+            messageId = sha256(message.getBody());
+        }
+        String eventType = p.getType() != null ? p.getType() : header(p, MessageHeaders.EVENT_TYPE);
+        return new DeadLetterStore.Incoming(messageId, sourceQueue, originalExchange, originalRoutingKey, eventType,
+                p.getContentType(), this.json.writeValueAsString(plain(p.getHeaders())),
+                this.json.writeValueAsString(properties(p)), message.getBody(), reason, kind,
+                header(p, MessageHeaders.EXCEPTION), attempts);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> firstDeath(MessageProperties p) {
+        Object deaths = p.getHeaders().get("x-death");
+        if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
+            return (Map<String, Object>) first;
+        }
+        return null;
+    }
+
+    private static Map<String, Object> properties(MessageProperties p) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("messageId", p.getMessageId());
+        props.put("type", p.getType());
+        props.put("correlationId", p.getCorrelationId());
+        props.put("contentType", p.getContentType());
+        props.put("contentEncoding", p.getContentEncoding());
+        props.put("appId", p.getAppId());
+        props.put("timestamp", p.getTimestamp() != null ? p.getTimestamp().toInstant().toString() : null);
+        return props;
+    }
+
+    /** Header values as plain JSON values: strings, numbers, booleans, lists and maps. */
+    static Object plain(Object value) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return value;
+        }
+        if (value instanceof Date date) {
+            return date.toInstant().toString();
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            map.forEach((k, v) -> copy.put(String.valueOf(k), plain(v)));
+            return copy;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(DeadLetterRecorder::plain).toList();
+        }
+        if (value instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return value.toString();
+    }
+
+    private static String header(MessageProperties p, String name) {
+        Object value = p.getHeaders().get(name);
+        return value != null ? value.toString() : null;
+    }
+
+    private static int intHeader(MessageProperties p, String name, int fallback) {
+        Object value = p.getHeaders().get(name);
+        if (value instanceof Number n) {
+            return n.intValue();
+        }
+        try {
+            return value != null ? Integer.parseInt(value.toString()) : fallback;
+        }
+        catch (NumberFormatException ex) {
+            return fallback;
+        }
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.tally.deadletter;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The SQL of the dead-letter tables.
+ */
+final class DeadLetterStore {
+
+    static final String SELECT_FOR_UPDATE = """
+            SELECT id, redrive_count, failures, first_failed_at FROM tally_dead_letter
+             WHERE source_queue = :queue AND message_id = :messageId FOR UPDATE
+            """;
+
+    static final String INSERT = """
+            INSERT INTO tally_dead_letter (message_id, source_queue, original_exchange, original_routing_key,
+                event_type, content_type, headers, properties, body, reason, failure_kind, exception, attempts,
+                failures, status, redrive_count, next_redrive_at, first_failed_at, last_failed_at, updated_at)
+            VALUES (:messageId, :queue, :exchange, :routingKey, :eventType, :contentType, :headers, :properties,
+                :body, :reason, :kind, :exception, :attempts, 1, :status, 0, :next, :failedAt, :failedAt, :failedAt)
+            """;
+
+    static final String UPDATE_AGAIN = """
+            UPDATE tally_dead_letter
+               SET headers = :headers, properties = :properties, body = :body, reason = :reason,
+                   failure_kind = :kind, exception = :exception, attempts = :attempts, failures = failures + 1,
+                   status = :status, next_redrive_at = :next, last_failed_at = :failedAt, updated_at = :failedAt
+             WHERE id = :id
+            """;
+
+    static final String SELECT_DUE = """
+            SELECT * FROM tally_dead_letter
+             WHERE status = 'SCHEDULED' AND next_redrive_at <= :now
+             ORDER BY next_redrive_at LIMIT :limit
+               FOR UPDATE SKIP LOCKED
+            """;
+
+    static final String MARK = """
+            UPDATE tally_dead_letter
+               SET status = :status, redrive_count = redrive_count + :redriven, next_redrive_at = NULL, updated_at = :now
+             WHERE id = :id AND status = :from
+            """;
+
+    static final String INSERT_ACTION = """
+            INSERT INTO tally_dead_letter_action (target, action, actor, reason, acted_at)
+            VALUES (:target, :action, :actor, :reason, :at)
+            """;
+
+    private final JdbcClient jdbc;
+
+    DeadLetterStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    static LocalDateTime utc(@Nullable Instant instant) {
+        return instant != null ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+    }
+
+    static @Nullable Instant instant(@Nullable LocalDateTime utc) {
+        return utc != null ? utc.toInstant(ZoneOffset.UTC) : null;
+    }
+
+    /** Must run in a transaction: stores a new dead letter or a new failure of a known one. */
+    DeadLetterStatus record(Incoming in, DeadLetterProperties properties, Instant now) {
+        List<Object[]> existing = this.jdbc.sql(SELECT_FOR_UPDATE)
+            .param("queue", in.sourceQueue())
+            .param("messageId", in.messageId())
+            .query((rs, n) -> new Object[] { rs.getLong(1), rs.getInt(2) })
+            .list();
+        int redrives = existing.isEmpty() ? 0 : (Integer) existing.get(0)[1];
+        boolean schedule = "TRANSIENT".equals(in.kind()) && redrives < properties.maxRedrives();
+        DeadLetterStatus status = schedule ? DeadLetterStatus.SCHEDULED : DeadLetterStatus.PARKED;
+        Instant next = schedule ? now.plus(properties.redriveDelay(redrives + 1)) : null;
+        JdbcClient.StatementSpec spec = this.jdbc.sql(existing.isEmpty() ? INSERT : UPDATE_AGAIN)
+            .param("messageId", in.messageId())
+            .param("queue", in.sourceQueue())
+            .param("exchange", in.originalExchange())
+            .param("routingKey", in.originalRoutingKey())
+            .param("eventType", in.eventType())
+            .param("contentType", in.contentType())
+            .param("headers", in.headers())
+            .param("properties", in.properties())
+            .param("body", in.body())
+            .param("reason", truncate(in.reason(), 500))
+            .param("kind", in.kind())
+            .param("exception", in.exception())
+            .param("attempts", in.attempts())
+            .param("status", status.name())
+            .param("next", utc(next))
+            .param("failedAt", utc(now));
+        if (!existing.isEmpty()) {
+            spec = spec.param("id", existing.get(0)[0]);
+        }
+        spec.update();
+        return status;
+    }
+
+    /** Must run in a transaction: locks due re-drives without waiting on other instances. */
+    List<DeadLetter> lockDue(Instant now, int limit) {
+        return this.jdbc.sql(SELECT_DUE).param("now", utc(now)).param("limit", limit).query(DeadLetterStore::row).list();
+    }
+
+    boolean mark(long id, DeadLetterStatus from, DeadLetterStatus to, boolean redriven, Instant now) {
+        return this.jdbc.sql(MARK)
+            .param("status", to.name())
+            .param("redriven", redriven ? 1 : 0)
+            .param("now", utc(now))
+            .param("id", id)
+            .param("from", from.name())
+            .update() == 1;
+    }
+
+    Optional<DeadLetter> find(long id) {
+        return this.jdbc.sql("SELECT * FROM tally_dead_letter WHERE id = :id").param("id", id).query(DeadLetterStore::row).optional();
+    }
+
+    Optional<DeadLetter> lock(long id) {
+        return this.jdbc.sql("SELECT * FROM tally_dead_letter WHERE id = :id FOR UPDATE")
+            .param("id", id)
+            .query(DeadLetterStore::row)
+            .optional();
+    }
+
+    List<DeadLetter> list(@Nullable DeadLetterStatus status, @Nullable String queue, int limit, int offset) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM tally_dead_letter WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.name());
+        }
+        if (queue != null) {
+            sql.append(" AND source_queue = ?");
+            args.add(queue);
+        }
+        sql.append(" ORDER BY id DESC LIMIT ? OFFSET ?");
+        args.add(limit);
+        args.add(offset);
+        return this.jdbc.sql(sql.toString()).params(args).query(DeadLetterStore::row).list();
+    }
+
+    void action(String target, String action, String actor, @Nullable String reason, Instant now) {
+        this.jdbc.sql(INSERT_ACTION)
+            .param("target", target)
+            .param("action", action)
+            .param("actor", actor)
+            .param("reason", truncate(reason, 1000))
+            .param("at", utc(now))
+            .update();
+    }
+
+    List<Action> actions(String target) {
+        return this.jdbc.sql("SELECT action, actor, reason, acted_at FROM tally_dead_letter_action WHERE target = :t ORDER BY id")
+            .param("t", target)
+            .query((rs, n) -> new Action(rs.getString(1), rs.getString(2), rs.getString(3),
+                    instant(rs.getObject(4, LocalDateTime.class))))
+            .list();
+    }
+
+    java.util.Map<String, Long> countByStatus() {
+        java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        this.jdbc.sql("SELECT status, COUNT(*) FROM tally_dead_letter GROUP BY status")
+            .query((rs, n) -> counts.put(rs.getString(1), rs.getLong(2)))
+            .list();
+        return counts;
+    }
+
+    private static String truncate(@Nullable String value, int max) {
+        return value == null || value.length() <= max ? value : value.substring(0, max);
+    }
+
+    static DeadLetter row(ResultSet rs, int n) throws SQLException {
+        return new DeadLetter(rs.getLong("id"), rs.getString("message_id"), rs.getString("source_queue"),
+                rs.getString("original_exchange"), rs.getString("original_routing_key"), rs.getString("event_type"),
+                rs.getString("content_type"), rs.getString("headers"), rs.getString("properties"),
+                rs.getBytes("body"), rs.getString("reason"), rs.getString("failure_kind"), rs.getString("exception"),
+                rs.getInt("attempts"), rs.getInt("failures"), DeadLetterStatus.valueOf(rs.getString("status")),
+                rs.getInt("redrive_count"), instant(rs.getObject("next_redrive_at", LocalDateTime.class)),
+                instant(rs.getObject("first_failed_at", LocalDateTime.class)),
+                instant(rs.getObject("last_failed_at", LocalDateTime.class)));
+    }
+
+    /** A dead letter as it arrives. */
+    record Incoming(String messageId, String sourceQueue, @Nullable String originalExchange,
+            @Nullable String originalRoutingKey, @Nullable String eventType, @Nullable String contentType,
+            String headers, String properties, byte[] body, String reason, String kind, @Nullable String exception,
+            int attempts) {
+    }
+
+    /** An action taken on a dead letter or a DEAD outbox row. */
+    public record Action(String action, String actor, @Nullable String reason, Instant at) {
+    }
+}

@@ -1,0 +1,199 @@
+package io.tally.http;
+
+import java.io.ByteArrayInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.ContentCachingResponseWrapper;
+
+/**
+ * Makes {@code POST} requests with an {@code Idempotency-Key} header idempotent. The key is claimed before the
+ * request runs (in its own transaction), and the response is stored when it completes: status, content type,
+ * {@code Location} and body, whatever the status (as Stripe does, errors included). A repetition with the same
+ * method, path and body gets the stored response with {@code Idempotent-Replayed: true}; with anything
+ * different, 422; while the first still runs, 409. If the request ends in an exception that no handler turned
+ * into a response, the key is released, so the client may retry.
+ */
+public final class IdempotencyFilter extends OncePerRequestFilter {
+
+    /** The request header. */
+    public static final String HEADER = "Idempotency-Key";
+
+    /** Set on a replayed response. */
+    public static final String REPLAYED = "Idempotent-Replayed";
+
+    static final String PROBLEM_BASE = "https://tally.example/problems/";
+
+    private final IdempotentRequests requests;
+
+    private final IdempotencyProperties properties;
+
+    private final Clock clock;
+
+    private final JsonMapper json;
+
+    IdempotencyFilter(IdempotentRequests requests, IdempotencyProperties properties, Clock clock, JsonMapper json) {
+        this.requests = requests;
+        this.properties = properties;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !"POST".equals(request.getMethod()) || request.getHeader(HEADER) == null;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String key = request.getHeader(HEADER).trim();
+        if (key.isEmpty() || key.length() > 255) {
+            problem(response, HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "The Idempotency-Key header must hold 1 to 255 characters");
+            return;
+        }
+        CachedBodyRequest cached = new CachedBodyRequest(request);
+        String hash = hash(request, cached.body);
+        Instant now = this.clock.instant();
+        IdempotentRequests.Begin begin = this.requests.begin(key, hash, now, now.plus(this.properties.inFlightTimeout()),
+                now.plus(this.properties.retention()));
+        switch (begin.outcome()) {
+            case MISMATCH -> {
+                problem(response, HttpStatus.UNPROCESSABLE_CONTENT, "idempotency-key-reused", "Idempotency-Key reused",
+                        "This Idempotency-Key was used with another request; use a new key for a new request");
+                return;
+            }
+            case IN_FLIGHT -> {
+                problem(response, HttpStatus.CONFLICT, "idempotent-request-in-flight", "Request in flight",
+                        "The first request with this Idempotency-Key is still running; retry later");
+                return;
+            }
+            case COMPLETED -> {
+                replay(response, begin.stored());
+                return;
+            }
+            case STARTED -> {
+                // run it below
+            }
+        }
+        ContentCachingResponseWrapper wrapper = new ContentCachingResponseWrapper(response);
+        try {
+            chain.doFilter(cached, wrapper);
+        }
+        catch (IOException | ServletException | RuntimeException ex) {
+            this.requests.release(key);
+            throw ex;
+        }
+        this.requests.complete(key, wrapper.getStatus(), wrapper.getContentType(), wrapper.getHeader(HttpHeaders.LOCATION),
+                wrapper.getContentAsByteArray());
+        wrapper.copyBodyToResponse();
+    }
+
+    private void replay(HttpServletResponse response, IdempotentRequests.Stored stored) throws IOException {
+        response.setStatus(stored.responseStatus() != null ? stored.responseStatus() : 200);
+        if (stored.contentType() != null) {
+            response.setContentType(stored.contentType());
+        }
+        if (stored.location() != null) {
+            response.setHeader(HttpHeaders.LOCATION, stored.location());
+        }
+        response.setHeader(REPLAYED, "true");
+        if (stored.body() != null) {
+            response.getOutputStream().write(stored.body());
+        }
+    }
+
+    private void problem(HttpServletResponse response, HttpStatus status, String type, String title, String detail)
+            throws IOException {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(PROBLEM_BASE + type));
+        problem.setTitle(title);
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.getOutputStream().write(this.json.writeValueAsBytes(problem));
+    }
+
+    private static String hash(HttpServletRequest request, byte[] body) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update((request.getMethod() + " " + request.getRequestURI() + "?"
+                    + (request.getQueryString() != null ? request.getQueryString() : "") + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+            digest.update(body);
+            return HexFormat.of().formatHex(digest.digest());
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** A request whose body was read once, up front, and can be read again. */
+    static final class CachedBodyRequest extends HttpServletRequestWrapper {
+
+        final byte[] body;
+
+        CachedBodyRequest(HttpServletRequest request) throws IOException {
+            super(request);
+            this.body = request.getInputStream().readAllBytes();
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(this.body);
+            return new ServletInputStream() {
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new UnsupportedOperationException("synchronous reads only");
+                }
+
+                @Override
+                public int read() {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    return in.read(b, off, len);
+                }
+            };
+        }
+
+        @Override
+        public BufferedReader getReader() {
+            return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+        }
+    }
+}

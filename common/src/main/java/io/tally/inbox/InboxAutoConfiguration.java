@@ -1,0 +1,160 @@
+package io.tally.inbox;
+
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.ResolvableType;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.tally.contract.EventDescriptor;
+import io.tally.outbox.OutboxAutoConfiguration;
+import io.tally.retry.FailureClassifier;
+import io.tally.retry.Rerouter;
+import io.tally.topology.Topology;
+import io.tally.topology.TopologyAutoConfiguration;
+
+/**
+ * The idempotent consumer chain for every {@link EventHandler} bean. Active once
+ * {@code tally.topology.service} is set.
+ */
+@AutoConfiguration(after = { TopologyAutoConfiguration.class, OutboxAutoConfiguration.class,
+        RabbitAutoConfiguration.class, DataSourceAutoConfiguration.class, TransactionAutoConfiguration.class,
+        JacksonAutoConfiguration.class })
+@ConditionalOnClass(RabbitTemplate.class)
+@ConditionalOnProperty(prefix = "tally.topology", name = "service")
+@EnableConfigurationProperties(ConsumerProperties.class)
+public final class InboxAutoConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxAutoConfiguration.class);
+
+    @Bean
+    InboxStore tallyInboxStore(DataSource dataSource) {
+        return new InboxStore(new JdbcTemplate(dataSource));
+    }
+
+    /** Re-routes failed messages; shared with the compensation consumer. */
+    @Bean
+    Rerouter tallyRerouter(ConnectionFactory connectionFactory, Topology topology, Clock clock,
+            ConsumerProperties properties) {
+        RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
+        rabbit.setMandatory(true);
+        rabbit.setUsePublisherConnection(true);
+        rabbit.setReturnsCallback(returned -> {
+        });
+        return new Rerouter(rabbit, topology, clock, properties.confirmTimeout());
+    }
+
+    @Bean(destroyMethod = "destroy")
+    ConsumerContainers tallyConsumerContainers(ObjectProvider<EventHandler<?>> handlers, Topology topology,
+            ConnectionFactory connectionFactory, ConsumerProperties properties, JsonMapper json,
+            PlatformTransactionManager transactionManager, InboxStore inbox, Rerouter rerouter, Clock clock,
+            ObjectProvider<MeterRegistry> registry) {
+        if (!connectionFactory.isPublisherConfirms() || !connectionFactory.isPublisherReturns()) {
+            throw new IllegalStateException("The consumer chain needs correlated publisher confirms and returns to "
+                    + "re-route failed messages safely: set spring.rabbitmq.publisher-confirm-type=correlated and "
+                    + "spring.rabbitmq.publisher-returns=true");
+        }
+        MeterRegistry meters = registry.getIfAvailable(SimpleMeterRegistry::new);
+        FailureClassifier classifier = new FailureClassifier(properties.nonRetryable());
+        int maxAttempts = properties.maxAttempts() > 0 ? properties.maxAttempts()
+                : topology.properties().retryDelays().size() + 1;
+        TransactionTemplate transaction = new TransactionTemplate(transactionManager);
+        ConsumerContainers containers = new ConsumerContainers(properties.enabled());
+        Set<String> queues = new HashSet<>();
+        handlers.orderedStream().forEach(handler -> {
+            Class<?> eventClass = ResolvableType.forClass(AopUtils.getTargetClass(handler))
+                .as(EventHandler.class)
+                .getGeneric(0)
+                .resolve();
+            if (eventClass == null) {
+                throw new IllegalStateException(handler.getClass().getName()
+                        + " must implement EventHandler<E> with a concrete event type");
+            }
+            EventDescriptor event = EventDescriptor.of(eventClass);
+            String queue = topology.workQueue(event);
+            if (!queues.add(queue)) {
+                throw new IllegalStateException("Two handlers for '" + event.name() + "' in service '"
+                        + topology.properties().service() + "': each event has one handler per service");
+            }
+            topology.consume(event);
+            containers.add(connectionFactory, queue, listener(queue, event, handler, json, transaction, inbox,
+                    classifier, rerouter, maxAttempts, clock, meters), properties.concurrency(), properties.prefetch());
+            log.info("Consuming '{}' from queue {} with {} attempts", event.name(), queue, maxAttempts);
+        });
+        return containers;
+    }
+
+    @SuppressWarnings({ "unchecked", "rawtypes" })
+    private static ReliableListener<?> listener(String queue, EventDescriptor event, EventHandler<?> handler,
+            JsonMapper json, TransactionTemplate transaction, InboxStore inbox, FailureClassifier classifier,
+            Rerouter rerouter, int maxAttempts, Clock clock, MeterRegistry meters) {
+        return new ReliableListener(queue, event, handler, json, transaction, inbox, classifier, rerouter,
+                maxAttempts, clock, meters);
+    }
+
+    @Bean
+    SmartLifecycle tallyInboxPurger(InboxStore inbox, ConsumerProperties properties, Clock clock) {
+        return new SmartLifecycle() {
+
+            private ScheduledExecutorService scheduler;
+
+            @Override
+            public void start() {
+                this.scheduler = Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("tally-inbox-purge").daemon(true).factory());
+                long every = properties.purgeInterval().toMillis();
+                this.scheduler.scheduleWithFixedDelay(() -> {
+                    try {
+                        while (inbox.purge(clock.instant().minus(properties.inboxRetention()), 5000) == 5000) {
+                            // keep deleting in bounded batches
+                        }
+                    }
+                    catch (RuntimeException ex) {
+                        log.warn("Could not purge the dedup table: {}", ex.getMessage());
+                    }
+                }, every, every, TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public void stop() {
+                if (this.scheduler != null) {
+                    this.scheduler.shutdownNow();
+                    this.scheduler = null;
+                }
+            }
+
+            @Override
+            public boolean isRunning() {
+                return this.scheduler != null;
+            }
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package io.tally.inbox;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The dedup table. The insert runs in the handler's transaction: it commits with the effect or not at all,
+ * and a concurrent duplicate waits on the key until the first one commits (then it is a duplicate) or
+ * rolls back (then it is handled).
+ */
+final class InboxStore {
+
+    static final String INSERT = "INSERT INTO tally_inbox (consumer, message_id, handled_at) VALUES (?, ?, ?)";
+
+    static final String PURGE = "DELETE FROM tally_inbox WHERE handled_at < ? LIMIT ?";
+
+    private final JdbcTemplate jdbc;
+
+    InboxStore(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Records the message; {@code false} when this consumer has already handled it. */
+    boolean record(String consumer, String messageId, Instant now) {
+        try {
+            this.jdbc.update(INSERT, consumer, messageId, LocalDateTime.ofInstant(now, ZoneOffset.UTC));
+            return true;
+        }
+        catch (DuplicateKeyException ex) {
+            return false;
+        }
+    }
+
+    int purge(Instant before, int limit) {
+        return this.jdbc.update(PURGE, LocalDateTime.ofInstant(before, ZoneOffset.UTC), limit);
+    }
+}

@@ -1,0 +1,250 @@
+package io.tally.inbox;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+import com.rabbitmq.client.Channel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.tally.contract.ContractViolationException;
+import io.tally.contract.Correlation;
+import io.tally.contract.EventDescriptor;
+import io.tally.contract.MessageHeaders;
+import io.tally.retry.FailureClassifier;
+import io.tally.retry.FailureKind;
+import io.tally.retry.Rerouter;
+
+/**
+ * The consumer chain around one handler, the only code that acknowledges.
+ * <ol>
+ * <li>Read the envelope and the body; a message without id, of another type, of a newer schema version or
+ * with an unreadable body is a permanent failure.</li>
+ * <li>In one transaction: insert {@code (queue, message id)} into the dedup table (a duplicate is skipped)
+ * and run the handler.</li>
+ * <li>After the commit, acknowledge.</li>
+ * <li>On failure, after the rollback: a permanent failure, or a transient one on its last attempt, is
+ * copied to the dead-letter exchange with its reason; an earlier transient one is copied to the next retry
+ * tier with its attempt count. Once the broker confirms the copy, the original is acknowledged; if the copy
+ * cannot be confirmed, the original is rejected without requeue, so the broker dead-letters it instead.</li>
+ * </ol>
+ * An {@link Error} is not handled here: it leaves the message unacknowledged and, as in a crash, the
+ * container's consumer dies, its channel closes and the broker redelivers, counting towards the queue's
+ * delivery limit.
+ */
+final class ReliableListener<E> implements ChannelAwareMessageListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ReliableListener.class);
+
+    private final String queue;
+
+    private final EventDescriptor event;
+
+    private final EventHandler<E> handler;
+
+    private final JsonMapper json;
+
+    private final TransactionTemplate transaction;
+
+    private final InboxStore inbox;
+
+    private final FailureClassifier classifier;
+
+    private final Rerouter rerouter;
+
+    private final int maxAttempts;
+
+    private final Clock clock;
+
+    private final Counter handled;
+
+    private final Counter duplicates;
+
+    private final Counter retried;
+
+    private final Counter deadLettered;
+
+    ReliableListener(String queue, EventDescriptor event, EventHandler<E> handler, JsonMapper json,
+            TransactionTemplate transaction, InboxStore inbox, FailureClassifier classifier, Rerouter rerouter,
+            int maxAttempts, Clock clock, MeterRegistry registry) {
+        this.queue = queue;
+        this.event = event;
+        this.handler = handler;
+        this.json = json;
+        this.transaction = transaction;
+        this.inbox = inbox;
+        this.classifier = classifier;
+        this.rerouter = rerouter;
+        this.maxAttempts = maxAttempts;
+        this.clock = clock;
+        this.handled = counter(registry, "handled");
+        this.duplicates = counter(registry, "duplicate");
+        this.retried = counter(registry, "retried");
+        this.deadLettered = counter(registry, "dead_lettered");
+    }
+
+    private Counter counter(MeterRegistry registry, String outcome) {
+        return Counter.builder("tally.consumer.messages")
+            .tag("queue", this.queue)
+            .tag("outcome", outcome)
+            .description("Messages handled by the consumer chain, by outcome")
+            .register(registry);
+    }
+
+    @Override
+    public void onMessage(Message message, Channel channel) throws IOException {
+        long tag = message.getMessageProperties().getDeliveryTag();
+        int attempt = attempt(message.getMessageProperties());
+        try {
+            boolean first = handle(message, attempt);
+            channel.basicAck(tag, false);
+            (first ? this.handled : this.duplicates).increment();
+        }
+        catch (HandlerFailure | ContractViolationException | JacksonException failure) {
+            Throwable cause = failure instanceof HandlerFailure hf ? hf.getCause() : failure;
+            reroute(message, channel, tag, attempt, cause);
+        }
+        catch (RuntimeException failure) {
+            // The transaction itself failed (database down, deadlock on commit): transient.
+            reroute(message, channel, tag, attempt, failure);
+        }
+    }
+
+    private boolean handle(Message message, int attempt) {
+        MessageProperties properties = message.getMessageProperties();
+        String messageId = properties.getMessageId();
+        if (messageId == null || messageId.isBlank()) {
+            throw new ContractViolationException("The message has no message_id property");
+        }
+        if (messageId.length() > 64) {
+            throw new ContractViolationException("The message_id is longer than 64 characters");
+        }
+        String type = properties.getType() != null ? properties.getType()
+                : properties.getHeader(MessageHeaders.EVENT_TYPE);
+        if (!this.event.name().equals(type)) {
+            throw new ContractViolationException("Queue " + this.queue + " takes '" + this.event.name()
+                    + "' events, not '" + type + "'");
+        }
+        int version = intHeader(properties, MessageHeaders.SCHEMA_VERSION, 1);
+        if (version > this.event.version()) {
+            throw new ContractViolationException("Schema version " + version + " of '" + type
+                    + "' is newer than the version " + this.event.version() + " this consumer reads");
+        }
+        @SuppressWarnings("unchecked")
+        E body = (E) this.json.readValue(message.getBody(), this.event.eventClass());
+        if (body == null) {
+            throw new ContractViolationException("The message body is empty");
+        }
+        String correlationId = properties.getCorrelationId() != null ? properties.getCorrelationId()
+                : properties.getHeader(MessageHeaders.CORRELATION_ID);
+        EventContext context = new EventContext(messageId, type, version,
+                properties.getHeader(MessageHeaders.AGGREGATE_ID), correlationId, occurredAt(properties), attempt,
+                this.queue);
+        Boolean first = this.transaction.execute(status -> {
+            if (!this.inbox.record(this.queue, messageId, this.clock.instant())) {
+                return false;
+            }
+            Correlation.with(correlationId, () -> {
+                try {
+                    this.handler.handle(body, context);
+                }
+                catch (RuntimeException ex) {
+                    throw new HandlerFailure(ex);
+                }
+                catch (Exception ex) {
+                    throw new HandlerFailure(ex);
+                }
+                return null;
+            });
+            return true;
+        });
+        return Boolean.TRUE.equals(first);
+    }
+
+    private void reroute(Message message, Channel channel, long tag, int attempt, Throwable cause) throws IOException {
+        try {
+            if (this.classifier.isPermanent(cause)) {
+                log.warn("Dead-lettering message {} from {} at once (attempt {}): {}",
+                        message.getMessageProperties().getMessageId(), this.queue, attempt, cause.toString());
+                this.rerouter.deadLetter(message, this.queue, "permanent failure: " + cause, FailureKind.PERMANENT,
+                        attempt, cause);
+                this.deadLettered.increment();
+            }
+            else if (attempt < this.maxAttempts) {
+                log.info("Retrying message {} from {} (attempt {} of {} failed): {}",
+                        message.getMessageProperties().getMessageId(), this.queue, attempt, this.maxAttempts,
+                        cause.toString());
+                this.rerouter.retry(message, this.queue, attempt + 1, cause);
+                this.retried.increment();
+            }
+            else {
+                log.warn("Dead-lettering message {} from {} after {} attempts: {}",
+                        message.getMessageProperties().getMessageId(), this.queue, attempt, cause.toString());
+                this.rerouter.deadLetter(message, this.queue, "retries exhausted after " + attempt + " attempts: "
+                        + cause, FailureKind.TRANSIENT, attempt, cause);
+                this.deadLettered.increment();
+            }
+        }
+        catch (AmqpException ex) {
+            log.warn("Could not re-route message {} from {} ({}); rejecting it so the broker dead-letters it",
+                    message.getMessageProperties().getMessageId(), this.queue, ex.getMessage());
+            channel.basicReject(tag, false);
+            this.deadLettered.increment();
+            return;
+        }
+        channel.basicAck(tag, false);
+    }
+
+    static int attempt(MessageProperties properties) {
+        return Math.max(1, intHeader(properties, MessageHeaders.ATTEMPT, 1));
+    }
+
+    private static int intHeader(MessageProperties properties, String name, int fallback) {
+        Object value = properties.getHeader(name);
+        if (value instanceof Number n) {
+            return n.intValue();
+        }
+        if (value != null) {
+            try {
+                return Integer.parseInt(value.toString());
+            }
+            catch (NumberFormatException ex) {
+                throw new ContractViolationException("Header " + name + " is not a number: " + value);
+            }
+        }
+        return fallback;
+    }
+
+    private static Instant occurredAt(MessageProperties properties) {
+        Object value = properties.getHeader(MessageHeaders.OCCURRED_AT);
+        if (value != null) {
+            try {
+                return Instant.parse(value.toString());
+            }
+            catch (DateTimeParseException ex) {
+                return null;
+            }
+        }
+        return properties.getTimestamp() != null ? properties.getTimestamp().toInstant() : null;
+    }
+
+    /** Carries a handler's exception out of the transaction callback. */
+    static final class HandlerFailure extends RuntimeException {
+
+        HandlerFailure(Throwable cause) {
+            super(cause);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.tally.outbox;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * DEAD outbox rows, for operators: list them, replay one (it goes back to PENDING with its attempts reset and
+ * keeps its message id) or discard one (DISCARDED, which also unblocks the later events of its aggregate).
+ */
+public final class OutboxDeadRows {
+
+    static final String LIST = """
+            SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, status, attempts,
+                   last_error, created_at, next_attempt_at, payload, headers
+              FROM tally_outbox WHERE status = :status ORDER BY id DESC LIMIT :limit OFFSET :offset
+            """;
+
+    static final String FIND = """
+            SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, status, attempts,
+                   last_error, created_at, next_attempt_at, payload, headers
+              FROM tally_outbox WHERE id = :id
+            """;
+
+    static final String REPLAY = """
+            UPDATE tally_outbox
+               SET status = 'PENDING', attempts = 0, next_attempt_at = :now, last_error = NULL,
+                   lease_owner = NULL, lease_until = NULL
+             WHERE id = :id AND status = 'DEAD'
+            """;
+
+    static final String DISCARD = "UPDATE tally_outbox SET status = 'DISCARDED' WHERE id = :id AND status = 'DEAD'";
+
+    private final JdbcClient jdbc;
+
+    private final Clock clock;
+
+    private final Runnable wakeUp;
+
+    OutboxDeadRows(JdbcClient jdbc, Clock clock, Runnable wakeUp) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.wakeUp = wakeUp;
+    }
+
+    /** DEAD (or, with {@code discarded}, DISCARDED) rows, newest first. */
+    public List<DeadRow> list(boolean discarded, int limit, int offset) {
+        return this.jdbc.sql(LIST)
+            .param("status", discarded ? "DISCARDED" : "DEAD")
+            .param("limit", limit)
+            .param("offset", offset)
+            .query(OutboxDeadRows::row)
+            .list();
+    }
+
+    /** The row, whatever its status. */
+    public Optional<DeadRow> find(long id) {
+        return this.jdbc.sql(FIND).param("id", id).query(OutboxDeadRows::row).optional();
+    }
+
+    /** Puts a DEAD row back to PENDING; {@code false} when it is not DEAD. Wakes the relay after commit. */
+    public boolean replay(long id) {
+        boolean done = this.jdbc.sql(REPLAY).param("id", id).param("now", OutboxStore.utc(this.clock.instant())).update() == 1;
+        if (done) {
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCommit() {
+                            OutboxDeadRows.this.wakeUp.run();
+                        }
+                    });
+        }
+        return done;
+    }
+
+    /** Marks a DEAD row DISCARDED; {@code false} when it is not DEAD. */
+    public boolean discard(long id) {
+        return this.jdbc.sql(DISCARD).param("id", id).update() == 1;
+    }
+
+    private static DeadRow row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        LocalDateTime next = rs.getObject("next_attempt_at", LocalDateTime.class);
+        return new DeadRow(rs.getLong("id"), rs.getString("message_id"), rs.getString("aggregate_id"),
+                rs.getString("exchange_name"), rs.getString("routing_key"), rs.getString("event_type"),
+                rs.getString("status"), rs.getInt("attempts"), rs.getString("last_error"),
+                OutboxStore.instant(rs.getObject("created_at", LocalDateTime.class)),
+                next != null ? OutboxStore.instant(next) : null, rs.getBytes("payload"), rs.getString("headers"));
+    }
+
+    /**
+     * An outbox row as operators see it.
+     *
+     * @param id the row id
+     * @param messageId the message id
+     * @param aggregateId the aggregate
+     * @param exchange the exchange
+     * @param routingKey the routing key
+     * @param eventType the event type
+     * @param status the outbox status
+     * @param attempts failed publications
+     * @param lastError the last publication error
+     * @param createdAt when it was written
+     * @param lastAttemptAt when it was last tried (its next attempt time)
+     * @param payload the body
+     * @param headers further headers, as JSON
+     */
+    public record DeadRow(long id, String messageId, String aggregateId, String exchange, String routingKey,
+            String eventType, String status, int attempts, @Nullable String lastError, Instant createdAt,
+            @Nullable Instant lastAttemptAt, byte[] payload, @Nullable String headers) {
+    }
+}

@@ -1,0 +1,193 @@
+package io.tally.outbox;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Keeps the outbox small and visible: purges SENT rows past their retention in batches, reads the backlog
+ * for the gauges and the health indicator, and counts what the relay does.
+ * <p>
+ * Metrics: {@code tally.outbox.rows{status}}, {@code tally.outbox.oldest.pending.age} (seconds),
+ * {@code tally.outbox.commit.to.confirm} (a timer with a histogram), {@code tally.outbox.published},
+ * {@code tally.outbox.publish.failures{dead}} and {@code tally.outbox.purged}.
+ */
+final class OutboxMonitor extends AbstractHealthIndicator implements SmartLifecycle, OutboxListener {
+
+    /** A health status between UP and DOWN: the service works, but its outbox needs attention. */
+    static final Status DEGRADED = new Status("DEGRADED", "The outbox has DEAD rows or an old backlog");
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxMonitor.class);
+
+    private static final List<String> STATUSES = List.of("PENDING", "SENT", "DEAD", "DISCARDED");
+
+    private final OutboxStore store;
+
+    private final OutboxProperties properties;
+
+    private final Clock clock;
+
+    private final Map<String, AtomicLong> rows = Map.of("PENDING", new AtomicLong(), "SENT", new AtomicLong(),
+            "DEAD", new AtomicLong(), "DISCARDED", new AtomicLong());
+
+    private final AtomicLong oldestPendingMillis = new AtomicLong();
+
+    private final Timer commitToConfirm;
+
+    private final Counter published;
+
+    private final Counter failed;
+
+    private final Counter dead;
+
+    private final Counter purged;
+
+    private volatile Instant lastRead;
+
+    private volatile ScheduledExecutorService scheduler;
+
+    OutboxMonitor(OutboxStore store, OutboxProperties properties, Clock clock, MeterRegistry registry) {
+        super("Outbox check failed");
+        this.store = store;
+        this.properties = properties;
+        this.clock = clock;
+        for (String status : STATUSES) {
+            Gauge.builder("tally.outbox.rows", this.rows.get(status), AtomicLong::get)
+                .tag("status", status)
+                .description("Rows in the outbox table by status")
+                .register(registry);
+        }
+        Gauge.builder("tally.outbox.oldest.pending.age", this.oldestPendingMillis, v -> v.get() / 1000.0)
+            .baseUnit("seconds")
+            .description("Age of the oldest PENDING outbox row")
+            .register(registry);
+        this.commitToConfirm = Timer.builder("tally.outbox.commit.to.confirm")
+            .description("From the outbox row's commit to its publisher confirm")
+            .publishPercentileHistogram()
+            .register(registry);
+        this.published = Counter.builder("tally.outbox.published").description("Rows published and confirmed").register(registry);
+        this.failed = Counter.builder("tally.outbox.publish.failures").tag("dead", "false")
+            .description("Failed publications").register(registry);
+        this.dead = Counter.builder("tally.outbox.publish.failures").tag("dead", "true")
+            .description("Failed publications").register(registry);
+        this.purged = Counter.builder("tally.outbox.purged").description("SENT rows purged").register(registry);
+    }
+
+    @Override
+    public void sent(List<OutboxRecord> records) {
+        Instant now = this.clock.instant();
+        for (OutboxRecord record : records) {
+            this.commitToConfirm.record(Duration.between(record.createdAt(), now).abs());
+        }
+        this.published.increment(records.size());
+    }
+
+    @Override
+    public void failed(OutboxRecord record, String reason, boolean isDead) {
+        (isDead ? this.dead : this.failed).increment();
+        if (isDead) {
+            log.error("Outbox row {} ({} of {}) is DEAD after {} attempts: {}", record.id(), record.eventType(),
+                    record.aggregateId(), this.properties.maxAttempts(), reason);
+        }
+    }
+
+    /** Reads the backlog now. */
+    void refresh() {
+        Map<String, OutboxStore.Backlog> backlog = this.store.backlog();
+        for (String status : STATUSES) {
+            OutboxStore.Backlog b = backlog.get(status);
+            this.rows.get(status).set(b != null ? b.rows() : 0);
+        }
+        OutboxStore.Backlog pending = backlog.get("PENDING");
+        this.oldestPendingMillis.set(pending != null && pending.oldest() != null
+                ? Math.max(0, Duration.between(pending.oldest(), this.clock.instant()).toMillis()) : 0);
+        this.lastRead = this.clock.instant();
+    }
+
+    /** Purges SENT rows past their retention, one bounded batch after another. */
+    int purge() {
+        Instant before = this.clock.instant().minus(this.properties.purgeRetention());
+        int total = 0;
+        int deleted;
+        do {
+            deleted = this.store.purge(before, this.properties.purgeBatchSize());
+            total += deleted;
+        }
+        while (deleted == this.properties.purgeBatchSize());
+        this.purged.increment(total);
+        return total;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        if (this.lastRead == null) {
+            refresh();
+        }
+        long deadRows = this.rows.get("DEAD").get();
+        long pendingAge = this.oldestPendingMillis.get();
+        builder.withDetail("pending", this.rows.get("PENDING").get())
+            .withDetail("dead", deadRows)
+            .withDetail("oldestPendingAgeSeconds", pendingAge / 1000)
+            .withDetail("readAt", String.valueOf(this.lastRead));
+        if (deadRows > 0 || pendingAge > this.properties.healthMaxPendingAge().toMillis()) {
+            builder.status(DEGRADED);
+        }
+        else {
+            builder.up();
+        }
+    }
+
+    @Override
+    public void start() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("tally-outbox-monitor").daemon(true).factory());
+        executor.scheduleWithFixedDelay(() -> quietly("refresh the outbox gauges", this::refresh), 0,
+                this.properties.metricsInterval().toMillis(), TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> quietly("purge the outbox", this::purge),
+                this.properties.purgeInterval().toMillis(), this.properties.purgeInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
+        this.scheduler = executor;
+    }
+
+    private static void quietly(String what, Runnable task) {
+        try {
+            task.run();
+        }
+        catch (RuntimeException ex) {
+            // A deadlock or a lost connection: the next run tries again.
+            log.warn("Could not {}: {}", what, ex.getMessage());
+        }
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService executor = this.scheduler;
+        if (executor != null) {
+            executor.shutdownNow();
+            this.scheduler = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.scheduler != null;
+    }
+}
