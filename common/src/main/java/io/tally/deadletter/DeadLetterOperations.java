@@ -229,6 +229,6 @@ public final class DeadLetterOperations {
      * @param actions what was done to it, oldest first
      */
     public record Detail(View summary, String body, @Nullable String headers, @Nullable String properties,
-            @Nullable String exception, List<DeadLetterStore.Action> actions) {
+            @Nullable String exception, List<DeadLetterAction> actions) {
     }
 }

@@ -63,8 +63,8 @@ final class DeadLetterStore {
         this.jdbc = jdbc;
     }
 
-    static LocalDateTime utc(@Nullable Instant instant) {
-        return instant != null ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+    static @Nullable String utc(@Nullable Instant instant) {
+        return io.tally.jdbc.SqlTime.of(instant);
     }
 
     static @Nullable Instant instant(@Nullable LocalDateTime utc) {
@@ -159,10 +159,10 @@ final class DeadLetterStore {
             .update();
     }
 
-    List<Action> actions(String target) {
+    List<DeadLetterAction> actions(String target) {
         return this.jdbc.sql("SELECT action, actor, reason, acted_at FROM tally_dead_letter_action WHERE target = :t ORDER BY id")
             .param("t", target)
-            .query((rs, n) -> new Action(rs.getString(1), rs.getString(2), rs.getString(3),
+            .query((rs, n) -> new DeadLetterAction(rs.getString(1), rs.getString(2), rs.getString(3),
                     instant(rs.getObject(4, LocalDateTime.class))))
             .list();
     }
@@ -195,9 +195,5 @@ final class DeadLetterStore {
             @Nullable String originalRoutingKey, @Nullable String eventType, @Nullable String contentType,
             String headers, String properties, byte[] body, String reason, String kind, @Nullable String exception,
             int attempts) {
-    }
-
-    /** An action taken on a dead letter or a DEAD outbox row. */
-    public record Action(String action, String actor, @Nullable String reason, Instant at) {
     }
 }

@@ -53,8 +53,8 @@ final class IdempotentRequests {
         this.transaction = transaction;
     }
 
-    private static LocalDateTime utc(Instant instant) {
-        return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    private static String utc(Instant instant) {
+        return io.tally.jdbc.SqlTime.of(instant);
     }
 
     /** Starts a request, or tells what an earlier one with the same key became. */

@@ -27,7 +27,7 @@ final class InboxStore {
     /** Records the message; {@code false} when this consumer has already handled it. */
     boolean record(String consumer, String messageId, Instant now) {
         try {
-            this.jdbc.update(INSERT, consumer, messageId, LocalDateTime.ofInstant(now, ZoneOffset.UTC));
+            this.jdbc.update(INSERT, consumer, messageId, io.tally.jdbc.SqlTime.of(now));
             return true;
         }
         catch (DuplicateKeyException ex) {
@@ -36,6 +36,6 @@ final class InboxStore {
     }
 
     int purge(Instant before, int limit) {
-        return this.jdbc.update(PURGE, LocalDateTime.ofInstant(before, ZoneOffset.UTC), limit);
+        return this.jdbc.update(PURGE, io.tally.jdbc.SqlTime.of(before), limit);
     }
 }

@@ -40,9 +40,9 @@ import io.tally.retry.Rerouter;
  * tier with its attempt count. Once the broker confirms the copy, the original is acknowledged; if the copy
  * cannot be confirmed, the original is rejected without requeue, so the broker dead-letters it instead.</li>
  * </ol>
- * An {@link Error} is not handled here: it leaves the message unacknowledged and, as in a crash, the
- * container's consumer dies, its channel closes and the broker redelivers, counting towards the queue's
- * delivery limit.
+ * A handler that crashes with an {@link Error} has its message handed back with a counted reject, so the
+ * queue's delivery limit stops a message that crashes its consumer every time; an {@link OutOfMemoryError}
+ * is rethrown for the container to end the process.
  */
 final class ReliableListener<E> implements ChannelAwareMessageListener {
 
@@ -107,19 +107,31 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
     public void onMessage(Message message, Channel channel) throws IOException {
         long tag = message.getMessageProperties().getDeliveryTag();
         int attempt = attempt(message.getMessageProperties());
+        boolean first;
         try {
-            boolean first = handle(message, attempt);
-            channel.basicAck(tag, false);
-            (first ? this.handled : this.duplicates).increment();
+            first = handle(message, attempt);
         }
         catch (HandlerFailure | ContractViolationException | JacksonException failure) {
             Throwable cause = failure instanceof HandlerFailure hf ? hf.getCause() : failure;
             reroute(message, channel, tag, attempt, cause);
+            return;
         }
         catch (RuntimeException failure) {
             // The transaction itself failed (database down, deadlock on commit): transient.
             reroute(message, channel, tag, attempt, failure);
+            return;
         }
+        catch (OutOfMemoryError | InternalError | UnknownError fatal) {
+            throw fatal; // the JVM is not to be trusted: the container's error handler ends the process
+        }
+        catch (Error crash) {
+            crashed(message, channel, tag, crash);
+            return;
+        }
+        // Committed. If the ack fails (the channel closed meanwhile), the broker redelivers the message and
+        // the dedup table absorbs it; the failure propagates to the container, which replaces the channel.
+        channel.basicAck(tag, false);
+        (first ? this.handled : this.duplicates).increment();
     }
 
     private boolean handle(Message message, int attempt) {
@@ -205,6 +217,24 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
             return;
         }
         channel.basicAck(tag, false);
+    }
+
+    /**
+     * The handler crashed (a StackOverflowError, a LinkageError...): its transaction rolled back. The message
+     * goes back to the queue with a reject, which RabbitMQ 3.10 and 4.x both count towards the delivery limit,
+     * so a message that crashes its consumer every time ends in the dead-letter queue as poison instead of
+     * looping, and the consumer goes on. If the crash took the channel with it, the broker has requeued and
+     * counted the message already.
+     */
+    private void crashed(Message message, Channel channel, long tag, Error crash) {
+        log.error("Handler crashed on message {} from {}; handing it back to the broker, which counts it towards "
+                + "the delivery limit", message.getMessageProperties().getMessageId(), this.queue, crash);
+        try {
+            channel.basicReject(tag, true);
+        }
+        catch (IOException | RuntimeException closed) {
+            log.warn("The channel of {} closed with the crash; the broker requeues the message itself", this.queue);
+        }
     }
 
     static int attempt(MessageProperties properties) {

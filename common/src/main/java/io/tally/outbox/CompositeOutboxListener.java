@@ -17,6 +17,13 @@ final class CompositeOutboxListener implements OutboxListener {
     }
 
     @Override
+    public void beforePublish(OutboxRecord record) {
+        for (OutboxListener listener : this.listeners) {
+            listener.beforePublish(record);
+        }
+    }
+
+    @Override
     public void beforeFinish(List<OutboxRecord> confirmed) {
         this.listeners.forEach(l -> l.beforeFinish(confirmed));
     }

@@ -73,6 +73,17 @@ public final class OutboxAutoConfiguration {
             throw new IllegalStateException("The outbox relay needs correlated publisher confirms and returns: set "
                     + "spring.rabbitmq.publisher-confirm-type=correlated and spring.rabbitmq.publisher-returns=true");
         }
+        List<OutboxListener> all = new java.util.ArrayList<>();
+        all.add(monitor);
+        listeners.orderedStream().filter(l -> l != monitor).forEach(all::add);
+        return newRelay(store, dataSource, connectionFactory, properties, clock, instanceId(topology),
+                topology.properties().service(), json, new CompositeOutboxListener(all));
+    }
+
+    /** A relay; the bean above is this instance's, tests build more to play other instances. */
+    static OutboxRelay newRelay(OutboxStore store, DataSource dataSource, ConnectionFactory connectionFactory,
+            OutboxProperties properties, Clock clock, String instanceId, String appId, JsonMapper json,
+            OutboxListener listener) {
         RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
         rabbit.setMandatory(true);
         rabbit.setUsePublisherConnection(true);
@@ -89,11 +100,7 @@ public final class OutboxAutoConfiguration {
             .multiplier(2)
             .jitter(java.time.Duration.ofMillis(5))
             .build());
-        List<OutboxListener> all = new java.util.ArrayList<>();
-        all.add(monitor);
-        listeners.orderedStream().filter(l -> l != monitor).forEach(all::add);
-        return new OutboxRelay(store, claim, claimRetry, rabbit, properties, clock, instanceId(topology),
-                topology.properties().service(), json, new CompositeOutboxListener(all));
+        return new OutboxRelay(store, claim, claimRetry, rabbit, properties, clock, instanceId, appId, json, listener);
     }
 
     @Bean

@@ -13,6 +13,10 @@ public interface OutboxListener {
     default void claimed(List<OutboxRecord> records) {
     }
 
+    /** This row is about to be sent to the broker. */
+    default void beforePublish(OutboxRecord record) {
+    }
+
     /** The batch was published and these rows were confirmed; they are about to be marked SENT. */
     default void beforeFinish(List<OutboxRecord> confirmed) {
     }

@@ -157,6 +157,7 @@ public final class OutboxRelay implements SmartLifecycle {
         try {
             this.rabbit.invoke(operations -> {
                 for (OutboxRecord record : batch) {
+                    this.listener.beforePublish(record);
                     CorrelationData correlation = new CorrelationData(Long.toString(record.id()));
                     operations.send(record.exchange(), record.routingKey(), toMessage(record), correlation);
                     correlations.add(correlation);

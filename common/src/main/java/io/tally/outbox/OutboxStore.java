@@ -83,17 +83,17 @@ final class OutboxStore {
         this.template = template;
     }
 
-    static LocalDateTime utc(Instant instant) {
-        return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    static String utc(Instant instant) {
+        return io.tally.jdbc.SqlTime.of(instant);
     }
 
     static Instant instant(LocalDateTime utc) {
-        return utc.toInstant(ZoneOffset.UTC);
+        return io.tally.jdbc.SqlTime.instant(utc);
     }
 
     void insert(String messageId, String aggregateId, String exchange, String routingKey, String eventType,
             int schemaVersion, String correlationId, String headers, byte[] payload, Instant now) {
-        LocalDateTime at = utc(now);
+        String at = utc(now);
         this.template.update(INSERT, messageId, aggregateId, exchange, routingKey, eventType, schemaVersion,
                 correlationId, headers, payload, at, at);
     }
@@ -142,7 +142,7 @@ final class OutboxStore {
         this.template.batchUpdate(FINISH_FAILED, failures, failures.size(), (ps, f) -> {
             ps.setString(1, f.dead() ? "DEAD" : "PENDING");
             ps.setInt(2, f.attempts());
-            ps.setObject(3, utc(f.nextAttemptAt()));
+            ps.setString(3, utc(f.nextAttemptAt()));
             ps.setString(4, f.error());
             ps.setLong(5, f.record().id());
             ps.setString(6, owner);

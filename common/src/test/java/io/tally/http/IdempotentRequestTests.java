@@ -1,0 +1,136 @@
+package io.tally.http;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.tally.fixtures.IntegrationTests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+@AutoConfigureMockMvc
+@Import(IdempotentRequestTests.Widgets.class)
+class IdempotentRequestTests extends IntegrationTests {
+
+    @Autowired
+    MockMvc mvc;
+
+    @Autowired
+    Widgets widgets;
+
+    @Test
+    void theSameKeyWithTheSameBodyReturnsTheFirstResponseWithoutRunningAgain() throws Exception {
+        String key = newId();
+        MvcResult first = this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"a\"}"))
+            .andExpect(status().isCreated())
+            .andReturn();
+        int created = this.widgets.created.get();
+
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"a\"}"))
+            .andExpect(status().isCreated())
+            .andExpect(header().string("Idempotent-Replayed", "true"))
+            .andExpect(header().string("Location", first.getResponse().getHeader("Location")))
+            .andExpect(result -> assertThat(result.getResponse().getContentAsString())
+                .isEqualTo(first.getResponse().getContentAsString()));
+        assertThat(this.widgets.created.get()).isEqualTo(created);
+    }
+
+    @Test
+    void theSameKeyWithAnotherBodyIsRejectedWith422() throws Exception {
+        String key = newId();
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"a\"}")).andExpect(status().isCreated());
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"b\"}"))
+            .andExpect(status().isUnprocessableContent())
+            .andExpect(jsonPath("$.type", containsString("idempotency-key-reused")));
+    }
+
+    @Test
+    void aRepetitionWhileTheFirstRunsIsRejectedWith409() throws Exception {
+        String key = newId();
+        this.widgets.hold = new CountDownLatch(1);
+        this.widgets.entered = new CountDownLatch(1);
+        Thread first = Thread.ofPlatform().start(() -> {
+            try {
+                this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+                    .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"slow\"}"));
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        try {
+            assertThat(this.widgets.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"slow\"}"))
+                .andExpect(status().isConflict())
+                .andExpect(jsonPath("$.type", containsString("in-flight")));
+        }
+        finally {
+            this.widgets.hold.countDown();
+            first.join(10_000);
+            this.widgets.hold = null;
+        }
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"slow\"}"))
+            .andExpect(status().isCreated())
+            .andExpect(header().string("Idempotent-Replayed", "true"));
+    }
+
+    @Test
+    void anEndpointThatRequiresAKeyRefusesARequestWithoutOne() throws Exception {
+        this.mvc.perform(post("/widgets").contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"a\"}"))
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.type", containsString("idempotency-key-required")));
+    }
+
+    @TestConfiguration
+    @RestController
+    static class Widgets {
+
+        final AtomicInteger created = new AtomicInteger();
+
+        volatile CountDownLatch hold;
+
+        volatile CountDownLatch entered;
+
+        @PostMapping("/widgets")
+        @IdempotencyKeyRequired
+        ResponseEntity<Widget> create(@RequestBody Widget widget) throws InterruptedException {
+            if (this.hold != null) {
+                this.entered.countDown();
+                this.hold.await(10, TimeUnit.SECONDS);
+            }
+            int id = this.created.incrementAndGet();
+            return ResponseEntity.status(HttpStatus.CREATED)
+                .header("Location", "/widgets/" + id)
+                .body(new Widget(widget.name() + "-" + id));
+        }
+
+        record Widget(String name) {
+        }
+    }
+}

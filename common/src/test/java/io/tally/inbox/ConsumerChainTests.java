@@ -1,0 +1,231 @@
+package io.tally.inbox;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.tally.deadletter.DeadLetterOperations;
+import io.tally.fixtures.Happened;
+import io.tally.fixtures.IntegrationTests;
+import io.tally.fixtures.RecordingHandler.Invocation;
+import io.tally.outbox.Outbox;
+import io.tally.retry.NonRetryable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConsumerChainTests extends IntegrationTests {
+
+    @Autowired
+    Outbox outbox;
+
+    @Autowired
+    DeadLetterOperations deadLetters;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void theSameMessageDeliveredTwiceIsAppliedOnce() {
+        String messageId = newId();
+        byte[] body = "{\"aggregateId\":\"twice\",\"seq\":0}".getBytes(StandardCharsets.UTF_8);
+        double duplicatesBefore = counter("duplicate");
+        publishRaw(messageId, body);
+        publishRaw(messageId, body);
+
+        eventually().until(() -> counter("duplicate") == duplicatesBefore + 1);
+        assertThat(effectsOf(messageId)).isEqualTo(1);
+        assertThat(this.handler.invocations()).hasSize(1);
+        assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM tally_inbox WHERE message_id = ?", Integer.class,
+                messageId)).isEqualTo(1);
+    }
+
+    @Test
+    void fiveCopiesOnConcurrentConsumersAreAppliedOnce() {
+        // tally.consumer.concurrency=3 with prefetch 20: the copies are spread over three consumers
+        String messageId = newId();
+        byte[] body = "{\"aggregateId\":\"concurrent\",\"seq\":0}".getBytes(StandardCharsets.UTF_8);
+        double duplicatesBefore = counter("duplicate");
+        for (int i = 0; i < 5; i++) {
+            publishRaw(messageId, body);
+        }
+        eventually().until(() -> counter("duplicate") == duplicatesBefore + 4);
+        assertThat(effectsOf(messageId)).isEqualTo(1);
+    }
+
+    @Test
+    void aHandlerThatFailsTwiceThenSucceedsIsHandledOnceAfterTheConfiguredDelays() {
+        String aggregate = "flaky-" + newId();
+        this.handler.behave((event, context) -> {
+            if (context.attempt() < 3) {
+                throw new IllegalStateException("downstream not ready (attempt " + context.attempt() + ")");
+            }
+        });
+        String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
+
+        eventually().until(() -> effectsOf(messageId) == 1);
+        List<Invocation> calls = this.handler.invocations().stream().filter(i -> i.messageId().equals(messageId)).toList();
+        assertThat(calls).extracting(Invocation::attempt).containsExactly(1, 2, 3);
+        // retry-delays are 300 ms then 600 ms (application.properties): each wait at least its tier's TTL
+        assertThat(Duration.ofNanos(calls.get(1).nanoTime() - calls.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(Duration.ofNanos(calls.get(2).nanoTime() - calls.get(1).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+        assertThat(effectsOf(messageId)).isEqualTo(1);
+        assertThat(this.jdbc.queryForList("SELECT attempt FROM test_effect WHERE message_id = ?", Integer.class, messageId))
+            .containsExactly(3);
+    }
+
+    @Test
+    void aTransientFailureThatOutlastsTheRetriesIsDeadLetteredAndRedrivenOnItsSchedule() {
+        AtomicBoolean healed = new AtomicBoolean();
+        this.handler.behave((event, context) -> {
+            if (!healed.get()) {
+                throw new IllegalStateException("still down");
+            }
+        });
+        String aggregate = "outlast-" + newId();
+        String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
+
+        // three attempts (one plus two retry tiers), then the dead-letter queue and the store
+        eventually().until(() -> deadLetterStatus(messageId) != null);
+        assertThat(this.handler.invocations().stream().filter(i -> i.messageId().equals(messageId)))
+            .extracting(Invocation::attempt).containsExactly(1, 2, 3);
+        Map<String, Object> row = this.jdbc.queryForMap(
+                "SELECT failure_kind, attempts, reason, exception FROM tally_dead_letter WHERE message_id = ?", messageId);
+        assertThat(row.get("failure_kind")).isEqualTo("TRANSIENT");
+        assertThat(row.get("attempts")).isEqualTo(3);
+        assertThat((String) row.get("reason")).contains("retries exhausted after 3 attempts");
+        assertThat((String) row.get("exception")).contains("still down");
+
+        healed.set(true); // the re-driver sends it back after redrive-delays (500 ms)
+        eventually().until(() -> effectsOf(messageId) == 1);
+        eventually().until(() -> "REDRIVEN".equals(deadLetterStatus(messageId)));
+        assertThat(effectsOf(messageId)).isEqualTo(1);
+    }
+
+    @Test
+    void aPermanentFailureIsDeadLetteredAtOnceAndAReplayAfterTheFixAppliesItOnce() {
+        AtomicBoolean fixed = new AtomicBoolean();
+        this.handler.behave((event, context) -> {
+            if (!fixed.get()) {
+                throw new UnknownProduct("no such SKU: " + event.aggregateId());
+            }
+        });
+        String aggregate = "sku-" + newId();
+        String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
+
+        eventually().until(() -> "PARKED".equals(deadLetterStatus(messageId)));
+        assertThat(this.handler.invocations()).hasSize(1);
+        Map<String, Object> row = this.jdbc.queryForMap(
+                "SELECT id, failure_kind, reason, source_queue FROM tally_dead_letter WHERE message_id = ?", messageId);
+        assertThat(row.get("failure_kind")).isEqualTo("PERMANENT");
+        assertThat((String) row.get("reason")).contains("no such SKU");
+        assertThat(row.get("source_queue")).isEqualTo(workQueue());
+        assertThat(effectsOf(messageId)).isZero();
+
+        fixed.set(true);
+        String id = "dl-" + row.get("id");
+        this.deadLetters.replay(id, "alice", "catalogue fixed");
+        eventually().until(() -> effectsOf(messageId) == 1);
+        assertThat(deadLetterStatus(messageId)).isEqualTo("REPLAYED");
+        assertThat(this.deadLetters.show(id).orElseThrow().actions())
+            .extracting(a -> a.action() + " by " + a.actor() + ": " + a.reason())
+            .containsExactly("REPLAY by alice: catalogue fixed");
+        assertThatThrownBy(() -> this.deadLetters.replay(id, "bob", "again")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aConsumerThatCrashesOnAMessageEveryTimeIsStoppedByTheDeliveryLimitAndTheMessageRecorded() {
+        String poison = "poison-" + newId();
+        this.handler.behave((event, context) -> {
+            if (event.aggregateId().equals(poison)) {
+                // The consumer's connection and channel die under it mid-message, as in a crash: the broker
+                // requeues the unacknowledged message and counts the delivery.
+                ((CachingConnectionFactory) this.connectionFactory).resetConnection();
+                throw new StackOverflowError("simulated crash on " + poison);
+            }
+        });
+        String poisonId = this.transaction.execute(s -> this.outbox.publish(poison, new Happened(poison, 0)));
+
+        eventually().atMost(Duration.ofSeconds(60)).until(() -> "PARKED".equals(deadLetterStatus(poisonId)));
+        Map<String, Object> row = this.jdbc.queryForMap(
+                "SELECT failure_kind, reason FROM tally_dead_letter WHERE message_id = ?", poisonId);
+        assertThat(row.get("failure_kind")).isEqualTo("POISON");
+        assertThat((String) row.get("reason")).contains("delivery limit");
+        long crashes = this.handler.invocations().stream().filter(i -> i.messageId().equals(poisonId)).count();
+        assertThat(crashes).isBetween(1L, 4L); // x-delivery-limit is 3
+        assertThat(effectsOf(poisonId)).isZero();
+
+        String next = "after-poison-" + newId();
+        String nextId = this.transaction.execute(s -> this.outbox.publish(next, new Happened(next, 0)));
+        eventually().until(() -> effectsOf(nextId) == 1);
+    }
+
+    @Test
+    void aHandlerThatThrowsAnErrorEveryTimeIsRejectedUntilTheDeliveryLimitStopsIt() {
+        String broken = "linkage-" + newId();
+        this.handler.behave((event, context) -> {
+            if (event.aggregateId().equals(broken)) {
+                throw new NoClassDefFoundError("io/example/MissingPlugin");
+            }
+        });
+        String brokenId = this.transaction.execute(s -> this.outbox.publish(broken, new Happened(broken, 0)));
+
+        eventually().until(() -> "PARKED".equals(deadLetterStatus(brokenId)));
+        assertThat(this.jdbc.queryForObject("SELECT failure_kind FROM tally_dead_letter WHERE message_id = ?",
+                String.class, brokenId)).isEqualTo("POISON");
+        assertThat(this.handler.invocations().stream().filter(i -> i.messageId().equals(brokenId)).count())
+            .as("the reject with requeue is counted: delivery limit 3").isBetween(3L, 4L);
+        assertThat(effectsOf(brokenId)).isZero();
+    }
+
+    @Test
+    void anUnreadableBodyIsStoredAsADeadLetterAndTheConsumerGoesOn() {
+        String garbageId = newId();
+        byte[] garbage = new byte[] { (byte) 0xff, (byte) 0xfe, '{', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n' };
+        publishRaw(garbageId, garbage);
+        String next = "after-garbage-" + newId();
+        String nextId = this.transaction.execute(s -> this.outbox.publish(next, new Happened(next, 0)));
+
+        eventually().until(() -> "PARKED".equals(deadLetterStatus(garbageId)));
+        Map<String, Object> row = this.jdbc.queryForMap(
+                "SELECT failure_kind, reason, body FROM tally_dead_letter WHERE message_id = ?", garbageId);
+        assertThat(row.get("failure_kind")).isEqualTo("PERMANENT");
+        assertThat((byte[]) row.get("body")).isEqualTo(garbage);
+        eventually().until(() -> effectsOf(nextId) == 1);
+        assertThat(this.handler.invocations()).noneMatch(i -> i.messageId().equals(garbageId));
+    }
+
+    @Test
+    void aMessageWithoutIdOrOfANewerSchemaVersionIsAContractViolation() {
+        publishRaw(null, "{\"aggregateId\":\"anonymous\",\"seq\":0}".getBytes(StandardCharsets.UTF_8));
+        eventually().until(() -> this.jdbc.queryForObject(
+                "SELECT COUNT(*) FROM tally_dead_letter WHERE reason LIKE '%no message_id%'", Integer.class) == 1);
+        assertThat(effectsOfAggregate("anonymous")).isZero();
+    }
+
+    private String deadLetterStatus(String messageId) {
+        List<String> statuses = this.jdbc.queryForList("SELECT status FROM tally_dead_letter WHERE message_id = ?",
+                String.class, messageId);
+        return statuses.isEmpty() ? null : statuses.get(0);
+    }
+
+    private double counter(String outcome) {
+        return this.meters.get("tally.consumer.messages").tag("outcome", outcome).counter().count();
+    }
+
+    @NonRetryable
+    static class UnknownProduct extends RuntimeException {
+
+        UnknownProduct(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * The payment channel simulator.
+ */
+package io.tally.gateway;

@@ -1,0 +1,4 @@
+/**
+ * The inventory service.
+ */
+package io.tally.inventory;

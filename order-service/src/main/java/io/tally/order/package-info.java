@@ -1,0 +1,4 @@
+/**
+ * The order service.
+ */
+package io.tally.order;

@@ -1,0 +1,4 @@
+/**
+ * The payment service.
+ */
+package io.tally.payment;
