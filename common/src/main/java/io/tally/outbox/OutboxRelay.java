@@ -114,7 +114,9 @@ public final class OutboxRelay implements SmartLifecycle {
      */
     public int relayOnce() {
         String owner = this.instanceId + "#" + this.claims.incrementAndGet();
+        long t0 = System.nanoTime();
         List<OutboxRecord> batch = claim(owner);
+        long t1 = System.nanoTime();
         if (batch.isEmpty()) {
             return 0;
         }
@@ -122,6 +124,7 @@ public final class OutboxRelay implements SmartLifecycle {
         List<OutboxRecord> confirmed = new ArrayList<>(batch.size());
         List<Failure> failures = new ArrayList<>();
         publish(batch, confirmed, failures);
+        long t2 = System.nanoTime();
         Instant now = this.clock.instant();
         if (!confirmed.isEmpty()) {
             this.listener.beforeFinish(confirmed);
@@ -135,6 +138,10 @@ public final class OutboxRelay implements SmartLifecycle {
         if (!failures.isEmpty()) {
             this.store.finishFailed(owner, failures);
             failures.forEach(f -> this.listener.failed(f.record(), f.error(), f.dead()));
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("batch of {}: claim {} ms, publish and confirm {} ms, finish {} ms", batch.size(),
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         }
         return batch.size();
     }

@@ -1,0 +1,359 @@
+package io.tally.benchmark;
+
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.HdrHistogram.Histogram;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.tally.inbox.ConsumerContainers;
+import io.tally.jdbc.SqlTime;
+import io.tally.outbox.Outbox;
+import io.tally.outbox.OutboxRelay;
+import io.tally.topology.Topology;
+import io.tally.topology.TopologyDeclarer;
+
+/**
+ * Measures, in one run on quorum queues with publisher confirms:
+ * <ul>
+ * <li><b>drain</b>: the relay emptying a pre-filled outbox, events/s;</li>
+ * <li><b>baseline</b>: the same number of messages published straight with {@code RabbitTemplate} and
+ * correlated confirms in batches, by as many threads as the relay has workers: the broker's ceiling;</li>
+ * <li><b>sustained</b>: producer threads committing a business row plus an outbox row as fast as they can
+ * while the relay runs: commits/s, the backlog, commit-to-confirm latency; then the same at half that rate;</li>
+ * <li><b>consume</b>: the consumer chain (dedup row plus a one-row effect per message) emptying the queue the
+ * drain filled, events/s.</li>
+ * </ul>
+ * It creates a database and broker names of its own and removes them at the end. Options (all
+ * {@code --name=value}): {@code rows} (200000), {@code seconds} per sustained phase (20), {@code producers} (8),
+ * {@code workers} relay threads (2), {@code batch} relay batch size (500), {@code consumers} (4),
+ * {@code prefetch} (100), {@code db-url} (jdbc:mysql://127.0.0.1:3306/), {@code db-user} (root),
+ * {@code db-password} (empty), {@code rabbit-host} (127.0.0.1), {@code keep} (false).
+ */
+public final class OutboxBenchmark {
+
+    private final Map<String, String> options;
+
+    private final List<String> report = new ArrayList<>();
+
+    private OutboxBenchmark(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        for (String arg : args) {
+            if (arg.startsWith("--") && arg.contains("=")) {
+                options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+            }
+        }
+        new OutboxBenchmark(options).run();
+        System.exit(0);
+    }
+
+    private String option(String name, String fallback) {
+        return this.options.getOrDefault(name, fallback);
+    }
+
+    private int intOption(String name, int fallback) {
+        return Integer.parseInt(option(name, Integer.toString(fallback)));
+    }
+
+    private void run() throws Exception {
+        int rows = intOption("rows", 200_000);
+        int seconds = intOption("seconds", 20);
+        int producers = intOption("producers", 8);
+        int workers = intOption("workers", 2);
+        int batch = intOption("batch", 500);
+        String dbUrl = option("db-url", "jdbc:mysql://127.0.0.1:3306/");
+        String dbUser = option("db-user", "root");
+        String dbPassword = option("db-password", "");
+        String database = "tally_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String prefix = "bench" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        String params = "useSSL=false&allowPublicKeyRetrieval=true&rewriteBatchedStatements=true"
+                + "&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true";
+        try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
+            c.createStatement().execute("CREATE DATABASE " + database);
+        }
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchApplication.class).run(
+                "--spring.datasource.url=" + dbUrl + database + "?" + params, "--spring.datasource.username=" + dbUser,
+                "--spring.datasource.password=" + dbPassword,
+                "--spring.datasource.hikari.maximum-pool-size=" + (producers + workers + 8),
+                "--spring.rabbitmq.host=" + option("rabbit-host", "127.0.0.1"), "--tally.topology.prefix=" + prefix,
+                "--tally.outbox.workers=" + workers, "--tally.outbox.batch-size=" + batch,
+                "--tally.outbox.purge-retention=1m", "--tally.outbox.purge-interval=5s",
+                "--tally.consumer.concurrency=" + intOption("consumers", 4),
+                "--tally.consumer.prefetch=" + intOption("prefetch", 100));
+        try {
+            header(context, rows, seconds, producers, workers, batch);
+            drain(context, rows);
+            consume(context, rows);
+            baseline(context, rows, workers, batch);
+            double rate = sustained(context, seconds, producers, 0);
+            sustained(context, seconds, producers, rate / 2);
+        }
+        finally {
+            this.report.forEach(System.out::println);
+            context.getBean(OutboxRelay.class).stop();
+            context.getBean(ConsumerContainers.class).stop();
+            if (!Boolean.parseBoolean(option("keep", "false"))) {
+                context.getBean(TopologyDeclarer.class).deleteAll();
+                new RabbitAdmin(context.getBean(CachingConnectionFactory.class)).deleteQueue(prefix + "baseline");
+                new RabbitAdmin(context.getBean(CachingConnectionFactory.class)).deleteExchange(prefix + "bench.events");
+            }
+            context.close();
+            if (!Boolean.parseBoolean(option("keep", "false"))) {
+                try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
+                    c.createStatement().execute("DROP DATABASE " + database);
+                }
+            }
+        }
+    }
+
+    private void header(ConfigurableApplicationContext context, int rows, int seconds, int producers, int workers,
+            int batch) {
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        String rabbitVersion;
+        try (org.springframework.amqp.rabbit.connection.Connection c = context.getBean(CachingConnectionFactory.class)
+            .createConnection()) {
+            rabbitVersion = String.valueOf(((com.rabbitmq.client.Connection) c.getDelegate()).getServerProperties().get("version"));
+        }
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize();
+        print("tally outbox benchmark, " + Instant.now());
+        print(String.format(Locale.ROOT, "machine: %d cores, %.1f GiB, %s; Java %s; RabbitMQ %s; database %s",
+                Runtime.getRuntime().availableProcessors(), memory / 1073741824.0, System.getProperty("os.name"),
+                System.getProperty("java.version"), rabbitVersion, jdbc.queryForObject("SELECT VERSION()", String.class)));
+        print(String.format(Locale.ROOT,
+                "settings: rows=%d, sustained %d s per phase, %d producer threads, relay %d workers x batch %d, "
+                        + "consumers %s x prefetch %s, quorum queues, correlated confirms, mandatory",
+                rows, seconds, producers, workers, batch, option("consumers", "4"), option("prefetch", "100")));
+    }
+
+    private void drain(ConfigurableApplicationContext context, int rows) {
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        JsonMapper json = context.getBean(JsonMapper.class);
+        Topology topology = context.getBean(Topology.class);
+        LatencyRecorder recorder = context.getBean(LatencyRecorder.class);
+        int aggregates = Math.max(1, rows / 4);
+        String sql = "INSERT INTO tally_outbox (message_id, aggregate_id, exchange_name, routing_key, event_type, "
+                + "schema_version, correlation_id, payload, status, attempts, next_attempt_at, created_at) "
+                + "VALUES (?, ?, ?, 'bench.happened', 'bench.happened', 1, ?, ?, 'PENDING', 0, ?, ?)";
+        long fillStart = System.nanoTime();
+        String now = SqlTime.of(Instant.now());
+        for (int from = 0; from < rows; from += 5000) {
+            int to = Math.min(rows, from + 5000);
+            List<Object[]> args = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                String order = "o-" + (i % aggregates);
+                args.add(new Object[] { UUID.randomUUID().toString(), order, topology.exchange("bench.events"),
+                        UUID.randomUUID().toString(),
+                        json.writeValueAsBytes(new BenchEvent(order, "u-" + (i % 997), 12_345, "CNY", "seq " + i / aggregates)),
+                        now, now });
+            }
+            jdbc.batchUpdate(sql, args);
+        }
+        print(String.format(Locale.ROOT, "fill: %d outbox rows over %d aggregates in %.1f s", rows, aggregates,
+                LatencyRecorder.since(fillStart).toMillis() / 1000.0));
+        recorder.interval();
+        long sentBefore = recorder.sent.get();
+        OutboxRelay relay = context.getBean(OutboxRelay.class);
+        long start = System.nanoTime();
+        relay.start();
+        while (recorder.sent.get() - sentBefore < rows) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
+        relay.stop();
+        this.drainRate = rows / secondsTaken;
+        print(String.format(Locale.ROOT, "drain:     %,10.0f events/s  (%d rows in %.2f s)", this.drainRate, rows, secondsTaken));
+    }
+
+    private double drainRate;
+
+    private void consume(ConfigurableApplicationContext context, int rows) {
+        BenchApplication.EffectHandler handler = context.getBean(BenchApplication.EffectHandler.class);
+        long before = handler.handled.get();
+        long start = System.nanoTime();
+        ConsumerContainers consumers = context.getBean(ConsumerContainers.class);
+        consumers.start();
+        while (handler.handled.get() - before < rows) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
+        consumers.stop();
+        long effects = context.getBean(JdbcTemplate.class).queryForObject("SELECT COUNT(*) FROM bench_effect", Long.class);
+        print(String.format(Locale.ROOT, "consume:   %,10.0f events/s  (%d messages, dedup row + effect row each, "
+                + "%d effects in the table)", rows / secondsTaken, rows, effects));
+    }
+
+    private void baseline(ConfigurableApplicationContext context, int rows, int threads, int batch) throws Exception {
+        CachingConnectionFactory connectionFactory = context.getBean(CachingConnectionFactory.class);
+        Topology topology = context.getBean(Topology.class);
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        String queueName = topology.exchange("baseline");
+        Queue queue = QueueBuilder.durable(queueName).quorum().deliveryLimit(5).build();
+        admin.declareQueue(queue);
+        admin.declareBinding(BindingBuilder.bind(queue).to(new TopicExchange(topology.exchange("bench.events")))
+            .with("bench.baseline"));
+        byte[] body = context.getBean(JsonMapper.class)
+            .writeValueAsBytes(new BenchEvent("o-1", "u-1", 12_345, "CNY", "baseline"));
+        RabbitTemplate template = new RabbitTemplate(connectionFactory);
+        template.setMandatory(true);
+        template.setUsePublisherConnection(true);
+        template.setReturnsCallback(r -> {
+        });
+        AtomicLong failed = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(threads);
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            int share = rows / threads + (t < rows % threads ? 1 : 0);
+            Thread.ofPlatform().start(() -> {
+                try {
+                    for (int sent = 0; sent < share; sent += batch) {
+                        int size = Math.min(batch, share - sent);
+                        List<CorrelationData> confirms = new ArrayList<>(size);
+                        template.invoke(ops -> {
+                            for (int i = 0; i < size; i++) {
+                                MessageProperties p = new MessageProperties();
+                                p.setMessageId(UUID.randomUUID().toString());
+                                p.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+                                p.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+                                CorrelationData cd = new CorrelationData();
+                                ops.send(topology.exchange("bench.events"), "bench.baseline", new Message(body, p), cd);
+                                confirms.add(cd);
+                            }
+                            return null;
+                        });
+                        for (CorrelationData cd : confirms) {
+                            if (!cd.getFuture().get(10, TimeUnit.SECONDS).ack() || cd.getReturned() != null) {
+                                failed.incrementAndGet();
+                            }
+                        }
+                    }
+                }
+                catch (Exception ex) {
+                    failed.incrementAndGet();
+                }
+                finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
+        double rate = rows / secondsTaken;
+        print(String.format(Locale.ROOT, "baseline:  %,10.0f msg/s     (%d messages, %d threads x batches of %d, %d failed)"
+                + "  drain/baseline = %.2f", rate, rows, threads, batch, failed.get(), this.drainRate / rate));
+        admin.deleteQueue(queueName);
+    }
+
+    /** Runs producers for {@code seconds}; with {@code targetRate} 0 as fast as they can. Returns commits/s. */
+    private double sustained(ConfigurableApplicationContext context, int seconds, int producers, double targetRate)
+            throws InterruptedException {
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
+        Outbox outbox = context.getBean(Outbox.class);
+        LatencyRecorder recorder = context.getBean(LatencyRecorder.class);
+        OutboxRelay relay = context.getBean(OutboxRelay.class);
+        relay.start();
+        recorder.interval();
+        long sentBefore = recorder.sent.get();
+        AtomicLong commits = new AtomicLong();
+        AtomicBoolean running = new AtomicBoolean(true);
+        CountDownLatch done = new CountDownLatch(producers);
+        long start = System.nanoTime();
+        for (int p = 0; p < producers; p++) {
+            int producer = p;
+            Thread.ofPlatform().start(() -> {
+                long interval = targetRate > 0 ? (long) (1e9 * producers / targetRate) : 0;
+                long next = System.nanoTime();
+                int n = 0;
+                try {
+                    while (running.get()) {
+                        if (interval > 0) {
+                            next += interval;
+                            long wait = next - System.nanoTime();
+                            if (wait > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                        }
+                        String order = "s-" + producer + "-" + (n++) + "-" + (targetRate > 0 ? "h" : "f");
+                        transaction.executeWithoutResult(status -> {
+                            jdbc.update("INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)", order, 12_345);
+                            outbox.publish(order, new BenchEvent(order, "u-" + producer, 12_345, "CNY", "sustained"));
+                        });
+                        commits.incrementAndGet();
+                    }
+                }
+                finally {
+                    done.countDown();
+                }
+            });
+        }
+        List<Long> backlog = new ArrayList<>();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            backlog.add(jdbc.queryForObject("SELECT COUNT(*) FROM tally_outbox WHERE status = 'PENDING'", Long.class));
+        }
+        running.set(false);
+        done.await();
+        double elapsed = LatencyRecorder.since(start).toNanos() / 1e9;
+        long committed = commits.get();
+        double rate = committed / elapsed;
+        long tailStart = System.nanoTime();
+        while (recorder.sent.get() - sentBefore < committed) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        double tail = LatencyRecorder.since(tailStart).toMillis() / 1000.0;
+        relay.stop();
+        Histogram latency = recorder.interval();
+        long maxBacklog = backlog.stream().mapToLong(Long::longValue).max().orElse(0);
+        long lastBacklog = backlog.isEmpty() ? 0 : backlog.get(backlog.size() - 1);
+        boolean bounded = lastBacklog <= Math.max(rate, 1000);
+        String label = targetRate > 0 ? String.format(Locale.ROOT, "half rate (target %,.0f/s)", targetRate) : "sustained";
+        print(String.format(Locale.ROOT, "%-10s %,10.0f commits/s (business row + outbox row, %d producers, %d s); "
+                + "backlog max %,d, last %,d -> %s; drained %.2f s after producers stopped", label + ":", rate,
+                producers, seconds, maxBacklog, lastBacklog, bounded ? "bounded" : "GROWING", tail));
+        print("           commit-to-confirm " + LatencyRecorder.describe(latency));
+        print("           backlog per second: " + backlog);
+        return rate;
+    }
+
+    private void print(String line) {
+        System.out.println(line);
+        this.report.add(line);
+    }
+}

@@ -1,0 +1,31 @@
+package io.tally.order;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.tally.outbox.Outbox;
+import io.tally.testing.ServiceTestProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest
+class OrderApplicationTests {
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        ServiceTestProperties.register(registry);
+    }
+
+    @Test
+    void startsWithTheCapabilitiesOfCommonFromConfigurationAlone(@Autowired Outbox outbox, @Autowired JdbcTemplate jdbc) {
+        assertThat(outbox).isNotNull();
+        assertThat(jdbc.queryForList("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+                String.class)).map(String::toLowerCase)
+            .contains("tally_outbox", "tally_inbox", "tally_dead_letter", "tally_idempotent_request");
+    }
+}
