@@ -22,6 +22,5 @@ CREATE TABLE tally_outbox (
     PRIMARY KEY (id),
     UNIQUE KEY uk_tally_outbox_message (message_id),
     KEY ix_tally_outbox_claim (status, id),
-    KEY ix_tally_outbox_aggregate (aggregate_id, status, id),
-    KEY ix_tally_outbox_purge (status, sent_at)
+    KEY ix_tally_outbox_aggregate (aggregate_id, status, id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -57,9 +57,9 @@ import io.tally.topology.TopologyDeclarer;
  * </ul>
  * It creates a database and broker names of its own and removes them at the end. Options (all
  * {@code --name=value}): {@code rows} (200000), {@code seconds} per sustained phase (20), {@code producers} (8),
- * {@code workers} relay threads (2), {@code batch} relay batch size (500), {@code consumers} (4),
+ * {@code workers} relay threads (3), {@code batch} relay batch size (1000), {@code consumers} (4),
  * {@code prefetch} (100), {@code db-url} (jdbc:mysql://127.0.0.1:3306/), {@code db-user} (root),
- * {@code db-password} (empty), {@code rabbit-host} (127.0.0.1), {@code keep} (false).
+ * {@code db-password} (empty), {@code auto-commit} of pooled connections (false), {@code rabbit-host} (127.0.0.1), {@code keep} (false).
  */
 public final class OutboxBenchmark {
 
@@ -94,15 +94,16 @@ public final class OutboxBenchmark {
         int rows = intOption("rows", 200_000);
         int seconds = intOption("seconds", 20);
         int producers = intOption("producers", 8);
-        int workers = intOption("workers", 2);
-        int batch = intOption("batch", 500);
+        int workers = intOption("workers", 3);
+        int batch = intOption("batch", 1000);
         String dbUrl = option("db-url", "jdbc:mysql://127.0.0.1:3306/");
         String dbUser = option("db-user", "root");
         String dbPassword = option("db-password", "");
         String database = "tally_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         String prefix = "bench" + UUID.randomUUID().toString().substring(0, 6) + ".";
         String params = "useSSL=false&allowPublicKeyRetrieval=true&rewriteBatchedStatements=true"
-                + "&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true";
+                + "&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true"
+                + "&cachePrepStmts=true&prepStmtCacheSize=500&prepStmtCacheSqlLimit=8192";
         try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
             c.createStatement().execute("CREATE DATABASE " + database);
         }
@@ -110,9 +111,9 @@ public final class OutboxBenchmark {
                 "--spring.datasource.url=" + dbUrl + database + "?" + params, "--spring.datasource.username=" + dbUser,
                 "--spring.datasource.password=" + dbPassword,
                 "--spring.datasource.hikari.maximum-pool-size=" + (producers + workers + 8),
+                "--spring.datasource.hikari.auto-commit=" + option("auto-commit", "false"),
                 "--spring.rabbitmq.host=" + option("rabbit-host", "127.0.0.1"), "--tally.topology.prefix=" + prefix,
                 "--tally.outbox.workers=" + workers, "--tally.outbox.batch-size=" + batch,
-                "--tally.outbox.purge-retention=1m", "--tally.outbox.purge-interval=5s",
                 "--tally.consumer.concurrency=" + intOption("consumers", 4),
                 "--tally.consumer.prefetch=" + intOption("prefetch", 100));
         try {
@@ -120,10 +121,16 @@ public final class OutboxBenchmark {
             drain(context, rows);
             consume(context, rows);
             baseline(context, rows, workers, batch);
+            if (Boolean.parseBoolean(option("producers-only", "false"))) {
+                sustained(context, seconds, producers, 0, false);
+                return;
+            }
             double rate = sustained(context, seconds, producers, 0);
             sustained(context, seconds, producers, rate / 2);
         }
         finally {
+            System.out.println();
+            System.out.println("summary");
             this.report.forEach(System.out::println);
             context.getBean(OutboxRelay.class).stop();
             context.getBean(ConsumerContainers.class).stop();
@@ -182,7 +189,7 @@ public final class OutboxBenchmark {
                         json.writeValueAsBytes(new BenchEvent(order, "u-" + (i % 997), 12_345, "CNY", "seq " + i / aggregates)),
                         now, now });
             }
-            jdbc.batchUpdate(sql, args);
+            context.getBean(TransactionTemplate.class).executeWithoutResult(status -> jdbc.batchUpdate(sql, args));
         }
         print(String.format(Locale.ROOT, "fill: %d outbox rows over %d aggregates in %.1f s", rows, aggregates,
                 LatencyRecorder.since(fillStart).toMillis() / 1000.0));
@@ -191,9 +198,7 @@ public final class OutboxBenchmark {
         OutboxRelay relay = context.getBean(OutboxRelay.class);
         long start = System.nanoTime();
         relay.start();
-        while (recorder.sent.get() - sentBefore < rows) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
+        awaitAtLeast(() -> recorder.sent.get() - sentBefore, rows, "rows drained");
         double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
         relay.stop();
         this.drainRate = rows / secondsTaken;
@@ -208,9 +213,7 @@ public final class OutboxBenchmark {
         long start = System.nanoTime();
         ConsumerContainers consumers = context.getBean(ConsumerContainers.class);
         consumers.start();
-        while (handler.handled.get() - before < rows) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
+        awaitAtLeast(() -> handler.handled.get() - before, rows, "messages consumed");
         double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
         consumers.stop();
         long effects = context.getBean(JdbcTemplate.class).queryForObject("SELECT COUNT(*) FROM bench_effect", Long.class);
@@ -282,12 +285,19 @@ public final class OutboxBenchmark {
     /** Runs producers for {@code seconds}; with {@code targetRate} 0 as fast as they can. Returns commits/s. */
     private double sustained(ConfigurableApplicationContext context, int seconds, int producers, double targetRate)
             throws InterruptedException {
+        return sustained(context, seconds, producers, targetRate, true);
+    }
+
+    private double sustained(ConfigurableApplicationContext context, int seconds, int producers, double targetRate,
+            boolean withRelay) throws InterruptedException {
         JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
         TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
         Outbox outbox = context.getBean(Outbox.class);
         LatencyRecorder recorder = context.getBean(LatencyRecorder.class);
         OutboxRelay relay = context.getBean(OutboxRelay.class);
-        relay.start();
+        if (withRelay) {
+            relay.start();
+        }
         recorder.interval();
         long sentBefore = recorder.sent.get();
         AtomicLong commits = new AtomicLong();
@@ -333,10 +343,12 @@ public final class OutboxBenchmark {
         double elapsed = LatencyRecorder.since(start).toNanos() / 1e9;
         long committed = commits.get();
         double rate = committed / elapsed;
-        long tailStart = System.nanoTime();
-        while (recorder.sent.get() - sentBefore < committed) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        if (!withRelay) {
+            print(String.format(Locale.ROOT, "producers only (relay stopped): %,10.0f commits/s", rate));
+            return rate;
         }
+        long tailStart = System.nanoTime();
+        awaitAtLeast(() -> recorder.sent.get() - sentBefore, committed, "rows confirmed");
         double tail = LatencyRecorder.since(tailStart).toMillis() / 1000.0;
         relay.stop();
         Histogram latency = recorder.interval();
@@ -352,8 +364,19 @@ public final class OutboxBenchmark {
         return rate;
     }
 
+    /** Waits until {@code value} reaches {@code target}; fails after ten minutes instead of hanging. */
+    private static void awaitAtLeast(java.util.function.LongSupplier value, long target, String what) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (value.getAsLong() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Only " + value.getAsLong() + " of " + target + " " + what + " after 10 minutes");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
     private void print(String line) {
-        System.out.println(line);
+        System.err.println(line);
         this.report.add(line);
     }
 }

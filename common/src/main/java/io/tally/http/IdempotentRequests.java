@@ -122,7 +122,8 @@ final class IdempotentRequests {
     }
 
     int purge(Instant now) {
-        return this.jdbc.sql(PURGE).param("now", utc(now)).update();
+        Integer deleted = this.transaction.execute(s -> this.jdbc.sql(PURGE).param("now", utc(now)).update());
+        return deleted != null ? deleted : 0;
     }
 
     enum Outcome {

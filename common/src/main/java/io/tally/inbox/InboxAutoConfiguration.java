@@ -57,7 +57,8 @@ public final class InboxAutoConfiguration {
 
     @Bean
     InboxStore tallyInboxStore(DataSource dataSource) {
-        return new InboxStore(new JdbcTemplate(dataSource));
+        return new InboxStore(new JdbcTemplate(dataSource),
+                new TransactionTemplate(new org.springframework.jdbc.support.JdbcTransactionManager(dataSource)));
     }
 
     /** Re-routes failed messages; shared with the compensation consumer. */

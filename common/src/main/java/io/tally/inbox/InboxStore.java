@@ -20,8 +20,11 @@ final class InboxStore {
 
     private final JdbcTemplate jdbc;
 
-    InboxStore(JdbcTemplate jdbc) {
+    private final org.springframework.transaction.support.TransactionTemplate own;
+
+    InboxStore(JdbcTemplate jdbc, org.springframework.transaction.support.TransactionTemplate own) {
         this.jdbc = jdbc;
+        this.own = own;
     }
 
     /** Records the message; {@code false} when this consumer has already handled it. */
@@ -35,7 +38,9 @@ final class InboxStore {
         }
     }
 
+    /** Deletes expired rows in a transaction of its own, so it commits whatever the pool's auto-commit. */
     int purge(Instant before, int limit) {
-        return this.jdbc.update(PURGE, io.tally.jdbc.SqlTime.of(before), limit);
+        Integer deleted = this.own.execute(status -> this.jdbc.update(PURGE, io.tally.jdbc.SqlTime.of(before), limit));
+        return deleted != null ? deleted : 0;
     }
 }

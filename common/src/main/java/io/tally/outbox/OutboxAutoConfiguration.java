@@ -56,7 +56,8 @@ public final class OutboxAutoConfiguration {
 
     @Bean
     OutboxStore tallyOutboxStore(DataSource dataSource) {
-        return new OutboxStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
+        return new OutboxStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource),
+                new TransactionTemplate(new JdbcTransactionManager(dataSource)));
     }
 
     @Bean

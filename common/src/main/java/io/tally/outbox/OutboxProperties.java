@@ -34,7 +34,7 @@ public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultVa
         @DefaultValue("12") int maxAttempts, @DefaultValue("1s") Duration backoffInitial,
         @DefaultValue("2.0") double backoffMultiplier, @DefaultValue("5m") Duration backoffMax,
         @DefaultValue("250ms") Duration backoffJitter, @DefaultValue("1h") Duration purgeRetention,
-        @DefaultValue("30s") Duration purgeInterval, @DefaultValue("5000") int purgeBatchSize,
+        @DefaultValue("30s") Duration purgeInterval, @DefaultValue("1000") int purgeBatchSize,
         @DefaultValue("10s") Duration metricsInterval, @DefaultValue("60s") Duration healthMaxPendingAge) {
 
     public OutboxProperties {

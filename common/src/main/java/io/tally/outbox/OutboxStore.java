@@ -67,7 +67,7 @@ final class OutboxStore {
             """;
 
     static final String PURGE = """
-            DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? LIMIT ?
+            DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? ORDER BY id LIMIT ?
             """;
 
     static final String COUNT_BY_STATUS = """
@@ -78,9 +78,17 @@ final class OutboxStore {
 
     private final JdbcTemplate template;
 
-    OutboxStore(JdbcClient jdbc, JdbcTemplate template) {
+    private final org.springframework.transaction.support.TransactionTemplate own;
+
+    /**
+     * @param own the transactions of the statements the relay and the monitor run on their own (finishing,
+     * purging, counting): explicit, so they commit even where the pool hands out connections with
+     * auto-commit off
+     */
+    OutboxStore(JdbcClient jdbc, JdbcTemplate template, org.springframework.transaction.support.TransactionTemplate own) {
         this.jdbc = jdbc;
         this.template = template;
+        this.own = own;
     }
 
     static String utc(Instant instant) {
@@ -94,8 +102,20 @@ final class OutboxStore {
     void insert(String messageId, String aggregateId, String exchange, String routingKey, String eventType,
             int schemaVersion, String correlationId, String headers, byte[] payload, Instant now) {
         String at = utc(now);
-        this.template.update(INSERT, messageId, aggregateId, exchange, routingKey, eventType, schemaVersion,
-                correlationId, headers, payload, at, at);
+        // Typed parameters: for an untyped null, Spring asks the driver for parameter metadata on every call.
+        this.template.update(INSERT, ps -> {
+            ps.setString(1, messageId);
+            ps.setString(2, aggregateId);
+            ps.setString(3, exchange);
+            ps.setString(4, routingKey);
+            ps.setString(5, eventType);
+            ps.setInt(6, schemaVersion);
+            ps.setString(7, correlationId);
+            ps.setString(8, headers);
+            ps.setBytes(9, payload);
+            ps.setString(10, at);
+            ps.setString(11, at);
+        });
     }
 
     /** Must run in a transaction: locks the candidates, keeps the heads of their aggregates, leases them. */
@@ -131,35 +151,37 @@ final class OutboxStore {
     }
 
     int finishSent(String owner, Collection<OutboxRecord> records, Instant now) {
-        return this.jdbc.sql(FINISH_SENT)
+        Integer updated = this.own.execute(status -> this.jdbc.sql(FINISH_SENT)
             .param("now", utc(now))
             .param("owner", owner)
             .param("ids", ids(records))
-            .update();
+            .update());
+        return updated != null ? updated : 0;
     }
 
     void finishFailed(String owner, List<Failure> failures) {
-        this.template.batchUpdate(FINISH_FAILED, failures, failures.size(), (ps, f) -> {
+        this.own.executeWithoutResult(status -> this.template.batchUpdate(FINISH_FAILED, failures, failures.size(), (ps, f) -> {
             ps.setString(1, f.dead() ? "DEAD" : "PENDING");
             ps.setInt(2, f.attempts());
             ps.setString(3, utc(f.nextAttemptAt()));
             ps.setString(4, f.error());
             ps.setLong(5, f.record().id());
             ps.setString(6, owner);
-        });
+        }));
     }
 
     int purge(Instant sentBefore, int limit) {
-        return this.template.update(PURGE, utc(sentBefore), limit);
+        Integer deleted = this.own.execute(status -> this.template.update(PURGE, utc(sentBefore), limit));
+        return deleted != null ? deleted : 0;
     }
 
     Map<String, Backlog> backlog() {
         Map<String, Backlog> result = new HashMap<>();
-        this.jdbc.sql(COUNT_BY_STATUS).query((rs, n) -> {
+        this.own.executeWithoutResult(status -> this.jdbc.sql(COUNT_BY_STATUS).query((rs, n) -> {
             LocalDateTime oldest = rs.getObject("oldest", LocalDateTime.class);
             return result.put(rs.getString("status"),
                     new Backlog(rs.getLong("n"), oldest != null ? instant(oldest) : null));
-        }).list();
+        }).list());
         return result;
     }
 
