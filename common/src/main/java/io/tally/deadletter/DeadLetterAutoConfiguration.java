@@ -28,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.tally.deadletter.web.DeadLetterController;
 import io.tally.inbox.ConsumerContainers;
 import io.tally.inbox.InboxAutoConfiguration;
+import io.tally.maintenance.PeriodicTask;
 import io.tally.outbox.OutboxAutoConfiguration;
 import io.tally.outbox.OutboxDeadRows;
 import io.tally.retry.Rerouter;
@@ -75,6 +76,14 @@ public final class DeadLetterAutoConfiguration {
                 properties, clock);
         redriver.bindTo(registry.getIfAvailable(SimpleMeterRegistry::new));
         return redriver;
+    }
+
+    @Bean
+    PeriodicTask tallyDeadLetterRedrive(DeadLetterRedriver redriver, DeadLetterProperties properties) {
+        return new PeriodicTask("tally-dead-letter-redrive", properties.pollInterval(), properties.pollInterval(), () -> {
+            redriver.redriveDue();
+            redriver.refreshCounts();
+        }, properties.enabled());
     }
 
     @Bean

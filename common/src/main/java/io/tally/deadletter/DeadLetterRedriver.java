@@ -3,15 +3,11 @@ package io.tally.deadletter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.tally.retry.Rerouter;
@@ -22,7 +18,7 @@ import io.tally.retry.Rerouter;
  * transaction: a crash before the commit sends one again, which the dedup table absorbs. Re-drives are few,
  * so holding these row locks for one confirm is cheap, unlike on the outbox.
  */
-final class DeadLetterRedriver implements SmartLifecycle {
+final class DeadLetterRedriver {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterRedriver.class);
 
@@ -38,7 +34,6 @@ final class DeadLetterRedriver implements SmartLifecycle {
 
     private final Clock clock;
 
-    private volatile ScheduledExecutorService scheduler;
 
     private final java.util.Map<DeadLetterStatus, java.util.concurrent.atomic.AtomicLong> counts = new java.util.EnumMap<>(
             DeadLetterStatus.class);
@@ -65,7 +60,7 @@ final class DeadLetterRedriver implements SmartLifecycle {
             .register(registry));
     }
 
-    private void refreshCounts() {
+    void refreshCounts() {
         java.util.Map<String, Long> now = this.store.countByStatus();
         this.counts.forEach((status, value) -> value.set(now.getOrDefault(status.name(), 0L)));
     }
@@ -92,42 +87,5 @@ final class DeadLetterRedriver implements SmartLifecycle {
             return count;
         });
         return sent != null ? sent : 0;
-    }
-
-    @Override
-    public void start() {
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("tally-dead-letter-redrive").daemon(true).factory());
-        long every = this.properties.pollInterval().toMillis();
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                redriveDue();
-                refreshCounts();
-            }
-            catch (RuntimeException ex) {
-                log.warn("Re-drive of dead letters failed; trying again in {}: {}", this.properties.pollInterval(),
-                        ex.getMessage());
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
-        this.scheduler = executor;
-    }
-
-    @Override
-    public void stop() {
-        ScheduledExecutorService executor = this.scheduler;
-        if (executor != null) {
-            executor.shutdownNow();
-            this.scheduler = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return this.scheduler != null;
-    }
-
-    @Override
-    public boolean isAutoStartup() {
-        return this.properties.enabled();
     }
 }

@@ -1,14 +1,9 @@
 package io.tally.http;
 
 import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -16,7 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -25,6 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import io.tally.maintenance.PeriodicTask;
 import io.tally.topology.TopologyAutoConfiguration;
 
 /**
@@ -36,8 +31,6 @@ import io.tally.topology.TopologyAutoConfiguration;
 @ConditionalOnProperty(prefix = "tally.idempotency", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(IdempotencyProperties.class)
 public final class IdempotencyAutoConfiguration {
-
-    private static final Logger log = LoggerFactory.getLogger(IdempotencyAutoConfiguration.class);
 
     @Bean
     IdempotentRequests tallyIdempotentRequests(DataSource dataSource) {
@@ -66,42 +59,14 @@ public final class IdempotencyAutoConfiguration {
     }
 
     @Bean
-    SmartLifecycle tallyIdempotencyPurger(IdempotentRequests requests, IdempotencyProperties properties,
+    PeriodicTask tallyIdempotencyPurger(IdempotentRequests requests, IdempotencyProperties properties,
             java.util.Optional<Clock> clock) {
         Clock time = clock.orElseGet(Clock::systemUTC);
-        return new SmartLifecycle() {
-
-            private ScheduledExecutorService scheduler;
-
-            @Override
-            public void start() {
-                this.scheduler = Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofPlatform().name("tally-idempotency-purge").daemon(true).factory());
-                long every = properties.purgeInterval().toMillis();
-                this.scheduler.scheduleWithFixedDelay(() -> {
-                    try {
-                        while (requests.purge(time.instant()) == 5000) {
-                            // bounded batches until done
-                        }
+        return new PeriodicTask("tally-idempotency-purge", properties.purgeInterval(), properties.purgeInterval(),
+                () -> {
+                    while (requests.purge(time.instant()) == 5000) {
+                        // bounded batches until done
                     }
-                    catch (RuntimeException ex) {
-                        log.warn("Could not purge expired idempotency keys: {}", ex.getMessage());
-                    }
-                }, every, every, TimeUnit.MILLISECONDS);
-            }
-
-            @Override
-            public void stop() {
-                if (this.scheduler != null) {
-                    this.scheduler.shutdownNow();
-                    this.scheduler = null;
-                }
-            }
-
-            @Override
-            public boolean isRunning() {
-                return this.scheduler != null;
-            }
-        };
+                }, true);
     }
 }

@@ -3,9 +3,6 @@ package io.tally.inbox;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -27,7 +24,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.ResolvableType;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -35,6 +31,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.tally.contract.EventDescriptor;
+import io.tally.maintenance.PeriodicTask;
 import io.tally.outbox.OutboxAutoConfiguration;
 import io.tally.retry.FailureClassifier;
 import io.tally.retry.Rerouter;
@@ -122,40 +119,11 @@ public final class InboxAutoConfiguration {
     }
 
     @Bean
-    SmartLifecycle tallyInboxPurger(InboxStore inbox, ConsumerProperties properties, Clock clock) {
-        return new SmartLifecycle() {
-
-            private ScheduledExecutorService scheduler;
-
-            @Override
-            public void start() {
-                this.scheduler = Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofPlatform().name("tally-inbox-purge").daemon(true).factory());
-                long every = properties.purgeInterval().toMillis();
-                this.scheduler.scheduleWithFixedDelay(() -> {
-                    try {
-                        while (inbox.purge(clock.instant().minus(properties.inboxRetention()), 5000) == 5000) {
-                            // keep deleting in bounded batches
-                        }
-                    }
-                    catch (RuntimeException ex) {
-                        log.warn("Could not purge the dedup table: {}", ex.getMessage());
-                    }
-                }, every, every, TimeUnit.MILLISECONDS);
+    PeriodicTask tallyInboxPurger(InboxStore inbox, ConsumerProperties properties, Clock clock) {
+        return new PeriodicTask("tally-inbox-purge", properties.purgeInterval(), properties.purgeInterval(), () -> {
+            while (inbox.purge(clock.instant().minus(properties.inboxRetention()), 5000) == 5000) {
+                // bounded batches until done
             }
-
-            @Override
-            public void stop() {
-                if (this.scheduler != null) {
-                    this.scheduler.shutdownNow();
-                    this.scheduler = null;
-                }
-            }
-
-            @Override
-            public boolean isRunning() {
-                return this.scheduler != null;
-            }
-        };
+        }, true);
     }
 }

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.tally.maintenance.PeriodicTask;
 import io.tally.topology.Topology;
 import io.tally.topology.TopologyAutoConfiguration;
 
@@ -64,6 +66,17 @@ public final class OutboxAutoConfiguration {
     OutboxMonitor tallyOutboxHealthIndicator(OutboxStore store, OutboxProperties properties, Clock clock,
             ObjectProvider<MeterRegistry> registry) {
         return new OutboxMonitor(store, properties, clock, registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    PeriodicTask tallyOutboxGauges(OutboxMonitor monitor, OutboxProperties properties) {
+        return new PeriodicTask("tally-outbox-gauges", Duration.ZERO, properties.metricsInterval(), monitor::refresh, true);
+    }
+
+    @Bean
+    PeriodicTask tallyOutboxPurge(OutboxMonitor monitor, OutboxProperties properties) {
+        return new PeriodicTask("tally-outbox-purge", properties.purgeInterval(), properties.purgeInterval(),
+                monitor::purge, true);
     }
 
     @Bean

@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
@@ -20,17 +17,17 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * Keeps the outbox small and visible: purges SENT rows past their retention in batches, reads the backlog
- * for the gauges and the health indicator, and counts what the relay does.
+ * for the gauges and the health indicator, and counts what the relay does. The purge and the reading run as
+ * {@link io.tally.maintenance.PeriodicTask}s.
  * <p>
  * Metrics: {@code tally.outbox.rows{status}}, {@code tally.outbox.oldest.pending.age} (seconds),
  * {@code tally.outbox.commit.to.confirm} (a timer with a histogram), {@code tally.outbox.published},
  * {@code tally.outbox.publish.failures{dead}} and {@code tally.outbox.purged}.
  */
-final class OutboxMonitor extends AbstractHealthIndicator implements SmartLifecycle, OutboxListener {
+final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListener {
 
     /** A health status between UP and DOWN: the service works, but its outbox needs attention. */
     static final Status DEGRADED = new Status("DEGRADED", "The outbox has DEAD rows or an old backlog");
@@ -61,8 +58,6 @@ final class OutboxMonitor extends AbstractHealthIndicator implements SmartLifecy
     private final Counter purged;
 
     private volatile Instant lastRead;
-
-    private volatile ScheduledExecutorService scheduler;
 
     OutboxMonitor(OutboxStore store, OutboxProperties properties, Clock clock, MeterRegistry registry) {
         super("Outbox check failed");
@@ -153,41 +148,5 @@ final class OutboxMonitor extends AbstractHealthIndicator implements SmartLifecy
         else {
             builder.up();
         }
-    }
-
-    @Override
-    public void start() {
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("tally-outbox-monitor").daemon(true).factory());
-        executor.scheduleWithFixedDelay(() -> quietly("refresh the outbox gauges", this::refresh), 0,
-                this.properties.metricsInterval().toMillis(), TimeUnit.MILLISECONDS);
-        executor.scheduleWithFixedDelay(() -> quietly("purge the outbox", this::purge),
-                this.properties.purgeInterval().toMillis(), this.properties.purgeInterval().toMillis(),
-                TimeUnit.MILLISECONDS);
-        this.scheduler = executor;
-    }
-
-    private static void quietly(String what, Runnable task) {
-        try {
-            task.run();
-        }
-        catch (RuntimeException ex) {
-            // A deadlock or a lost connection: the next run tries again.
-            log.warn("Could not {}: {}", what, ex.getMessage());
-        }
-    }
-
-    @Override
-    public void stop() {
-        ScheduledExecutorService executor = this.scheduler;
-        if (executor != null) {
-            executor.shutdownNow();
-            this.scheduler = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return this.scheduler != null;
     }
 }
