@@ -99,6 +99,12 @@ class TwoRelaysTests extends IntegrationTests {
             Map<String, List<Integer>> seqs = new HashMap<>();
             for (Message m : received) {
                 ids.add(m.getMessageProperties().getMessageId());
+                assertThat(m.getMessageProperties().<String>getHeader("traceparent"))
+                    .isEqualTo(io.tally.fixtures.TallyTestApplication.TRACEPARENT);
+                assertThat(m.getMessageProperties().getType()).isEqualTo("test.happened");
+                assertThat(m.getMessageProperties().<Integer>getHeader(MessageHeaders.SCHEMA_VERSION)).isEqualTo(1);
+                assertThat(m.getMessageProperties().getCorrelationId()).isNotBlank();
+                assertThat(m.getMessageProperties().<String>getHeader(MessageHeaders.OCCURRED_AT)).isNotBlank();
                 String aggregate = m.getMessageProperties().getHeader(MessageHeaders.AGGREGATE_ID);
                 Happened event = this.json.readValue(m.getBody(), Happened.class);
                 seqs.computeIfAbsent(aggregate, k -> new ArrayList<>()).add(event.seq());
