@@ -1,0 +1,4 @@
+/**
+ * Architecture rules of common, checked with ArchUnit.
+ */
+package io.tally.architecture;
