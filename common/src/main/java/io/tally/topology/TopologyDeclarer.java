@@ -12,13 +12,14 @@ import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * Declares the whole topology before any publisher or consumer starts, and again on every new connection
  * (a broker restart may have lost nothing, but a new broker has nothing).
  */
-public final class TopologyDeclarer implements SmartLifecycle, ConnectionListener {
+public final class TopologyDeclarer implements SmartLifecycle, ConnectionListener, DisposableBean {
 
     /** Starts before the relay and the consumers. */
     public static final int PHASE = Integer.MAX_VALUE - 2000;
@@ -85,6 +86,19 @@ public final class TopologyDeclarer implements SmartLifecycle, ConnectionListene
     @Override
     public void stop() {
         this.running = false;
+    }
+
+    /** With {@code tally.topology.delete-on-close}, deletes the whole topology (tests only). */
+    @Override
+    public void destroy() {
+        if (this.topology.properties().deleteOnClose()) {
+            try {
+                deleteAll();
+            }
+            catch (AmqpException ex) {
+                log.warn("Could not delete the topology on close: {}", ex.getMessage());
+            }
+        }
     }
 
     @Override

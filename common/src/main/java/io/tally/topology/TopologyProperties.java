@@ -22,12 +22,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * dead-lettering back to its work queue; the n-th retry waits the n-th delay (the last one repeats)
  * @param deadLetterDeliveryLimit the {@code x-delivery-limit} of the dead-letter queues, high because
  * their consumer only stores messages and backs off while the database is down
+ * @param deleteOnClose whether to delete every exchange and queue of this topology, messages included, when
+ * the application context closes: for tests and throwaway environments only, never for a real deployment
  */
 @ConfigurationProperties("tally.topology")
 public record TopologyProperties(String service, @DefaultValue("") String prefix,
         @DefaultValue List<String> exchanges, @DefaultValue("5") int deliveryLimit,
         @DefaultValue({ "1s", "10s", "60s" }) List<Duration> retryDelays,
-        @DefaultValue("1000") int deadLetterDeliveryLimit) {
+        @DefaultValue("1000") int deadLetterDeliveryLimit, @DefaultValue("false") boolean deleteOnClose) {
 
     public TopologyProperties {
         if (service == null || service.isBlank()) {

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 class TopologyTests {
 
     final Topology topology = new Topology(new TopologyProperties("inventory", "p.", List.of("inventory.events"), 5,
-            List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1)), 1000));
+            List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1)), 1000, false));
 
     @Test
     void workQueuesAreQuorumQueuesWithAnExplicitDeliveryLimitAndAnAtLeastOnceDeadLetterExchange() {
@@ -67,7 +67,7 @@ class TopologyTests {
     @Test
     void twoServicesDeclareASharedExchangeIdentically() {
         Topology other = new Topology(new TopologyProperties("order", "p.", List.of("test.events"), 5,
-                List.of(Duration.ofSeconds(1)), 1000));
+                List.of(Duration.ofSeconds(1)), 1000, false));
         this.topology.consume(EventDescriptor.of(Happened.class));
         Declarable mine = this.topology.declarables().stream()
             .filter(d -> d instanceof org.springframework.amqp.core.Exchange e && e.getName().equals("p.test.events"))
@@ -85,13 +85,13 @@ class TopologyTests {
     @Test
     void aTopologyWithoutServiceOrWithoutRetryTiersIsRefused() {
         assertThatIllegalArgumentException().isThrownBy(
-                () -> new TopologyProperties(" ", "", List.of(), 5, List.of(Duration.ofSeconds(1)), 1000))
+                () -> new TopologyProperties(" ", "", List.of(), 5, List.of(Duration.ofSeconds(1)), 1000, false))
             .withMessageContaining("tally.topology.service");
         assertThatIllegalArgumentException().isThrownBy(
-                () -> new TopologyProperties("x", "", List.of(), 5, List.of(), 1000))
+                () -> new TopologyProperties("x", "", List.of(), 5, List.of(), 1000, false))
             .withMessageContaining("retry-delays");
         assertThatIllegalArgumentException().isThrownBy(
-                () -> new TopologyProperties("x", "", List.of(), 0, List.of(Duration.ofSeconds(1)), 1000))
+                () -> new TopologyProperties("x", "", List.of(), 0, List.of(Duration.ofSeconds(1)), 1000, false))
             .withMessageContaining("delivery-limit");
     }
 

@@ -3,8 +3,8 @@ package io.tally.testing;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
- * Properties for a service under test: a database and broker names of its own, and operator credentials
- * made up for the test.
+ * Properties for a service under test: a database and broker names of its own (deleted when its context
+ * closes), and operator credentials made up for the test.
  */
 public final class ServiceTestProperties {
 
@@ -19,6 +19,7 @@ public final class ServiceTestProperties {
         TestInfrastructure.register(registry);
         String prefix = TestInfrastructure.newBrokerPrefix();
         registry.add("tally.topology.prefix", () -> prefix);
+        registry.add("tally.topology.delete-on-close", () -> "true");
         registry.add("spring.security.user.password", () -> OPERATOR_PASSWORD);
     }
 }
