@@ -206,9 +206,16 @@ class ConsumerChainTests extends IntegrationTests {
     @Test
     void aMessageWithoutIdOrOfANewerSchemaVersionIsAContractViolation() {
         publishRaw(null, "{\"aggregateId\":\"anonymous\",\"seq\":0}".getBytes(StandardCharsets.UTF_8));
+        String newerId = newId();
+        publishRaw(newerId, "{\"aggregateId\":\"from-the-future\",\"seq\":0}".getBytes(StandardCharsets.UTF_8), 2);
+
         eventually().until(() -> this.jdbc.queryForObject(
                 "SELECT COUNT(*) FROM tally_dead_letter WHERE reason LIKE '%no message_id%'", Integer.class) == 1);
+        eventually().until(() -> "PARKED".equals(deadLetterStatus(newerId)));
+        assertThat(this.jdbc.queryForObject("SELECT reason FROM tally_dead_letter WHERE message_id = ?", String.class,
+                newerId)).contains("Schema version 2").contains("newer than the version 1");
         assertThat(effectsOfAggregate("anonymous")).isZero();
+        assertThat(effectsOfAggregate("from-the-future")).isZero();
     }
 
     private String deadLetterStatus(String messageId) {
