@@ -37,6 +37,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.tally.confirm.PublisherConfirms;
 import io.tally.inbox.ConsumerContainers;
 import io.tally.jdbc.SqlTime;
 import io.tally.outbox.Outbox;
@@ -232,11 +233,7 @@ public final class OutboxBenchmark {
             .with("bench.baseline"));
         byte[] body = context.getBean(JsonMapper.class)
             .writeValueAsBytes(new BenchEvent("o-1", "u-1", 12_345, "CNY", "baseline"));
-        RabbitTemplate template = new RabbitTemplate(connectionFactory);
-        template.setMandatory(true);
-        template.setUsePublisherConnection(true);
-        template.setReturnsCallback(r -> {
-        });
+        RabbitTemplate template = PublisherConfirms.template(connectionFactory);
         AtomicLong failed = new AtomicLong();
         CountDownLatch done = new CountDownLatch(threads);
         long start = System.nanoTime();
@@ -375,6 +372,10 @@ public final class OutboxBenchmark {
         }
     }
 
+    /**
+     * The figures are this program's output, not log lines: each goes to standard error as it is measured
+     * (beside Spring's log), and all of them again to standard output as the summary at the end.
+     */
     private void print(String line) {
         System.err.println(line);
         this.report.add(line);

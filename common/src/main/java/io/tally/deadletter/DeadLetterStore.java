@@ -4,7 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,13 +12,15 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import io.tally.jdbc.SqlTime;
+
 /**
  * The SQL of the dead-letter tables.
  */
 final class DeadLetterStore {
 
     static final String SELECT_FOR_UPDATE = """
-            SELECT id, redrive_count, failures, first_failed_at FROM tally_dead_letter
+            SELECT id, redrive_count FROM tally_dead_letter
              WHERE source_queue = :queue AND message_id = :messageId FOR UPDATE
             """;
 
@@ -63,14 +64,6 @@ final class DeadLetterStore {
         this.jdbc = jdbc;
     }
 
-    static @Nullable String utc(@Nullable Instant instant) {
-        return io.tally.jdbc.SqlTime.of(instant);
-    }
-
-    static @Nullable Instant instant(@Nullable LocalDateTime utc) {
-        return utc != null ? utc.toInstant(ZoneOffset.UTC) : null;
-    }
-
     /** Must run in a transaction: stores a new dead letter or a new failure of a known one. */
     DeadLetterStatus record(Incoming in, DeadLetterProperties properties, Instant now) {
         List<Object[]> existing = this.jdbc.sql(SELECT_FOR_UPDATE)
@@ -97,8 +90,8 @@ final class DeadLetterStore {
             .param("exception", in.exception())
             .param("attempts", in.attempts())
             .param("status", status.name())
-            .param("next", utc(next))
-            .param("failedAt", utc(now));
+            .param("next", SqlTime.of(next))
+            .param("failedAt", SqlTime.of(now));
         if (!existing.isEmpty()) {
             spec = spec.param("id", existing.get(0)[0]);
         }
@@ -108,14 +101,14 @@ final class DeadLetterStore {
 
     /** Must run in a transaction: locks due re-drives without waiting on other instances. */
     List<DeadLetter> lockDue(Instant now, int limit) {
-        return this.jdbc.sql(SELECT_DUE).param("now", utc(now)).param("limit", limit).query(DeadLetterStore::row).list();
+        return this.jdbc.sql(SELECT_DUE).param("now", SqlTime.of(now)).param("limit", limit).query(DeadLetterStore::row).list();
     }
 
     boolean mark(long id, DeadLetterStatus from, DeadLetterStatus to, boolean redriven, Instant now) {
         return this.jdbc.sql(MARK)
             .param("status", to.name())
             .param("redriven", redriven ? 1 : 0)
-            .param("now", utc(now))
+            .param("now", SqlTime.of(now))
             .param("id", id)
             .param("from", from.name())
             .update() == 1;
@@ -155,7 +148,7 @@ final class DeadLetterStore {
             .param("action", action)
             .param("actor", actor)
             .param("reason", truncate(reason, 1000))
-            .param("at", utc(now))
+            .param("at", SqlTime.of(now))
             .update();
     }
 
@@ -163,7 +156,7 @@ final class DeadLetterStore {
         return this.jdbc.sql("SELECT action, actor, reason, acted_at FROM tally_dead_letter_action WHERE target = :t ORDER BY id")
             .param("t", target)
             .query((rs, n) -> new DeadLetterAction(rs.getString(1), rs.getString(2), rs.getString(3),
-                    instant(rs.getObject(4, LocalDateTime.class))))
+                    SqlTime.instant(rs.getObject(4, LocalDateTime.class))))
             .list();
     }
 
@@ -185,9 +178,9 @@ final class DeadLetterStore {
                 rs.getString("content_type"), rs.getString("headers"), rs.getString("properties"),
                 rs.getBytes("body"), rs.getString("reason"), rs.getString("failure_kind"), rs.getString("exception"),
                 rs.getInt("attempts"), rs.getInt("failures"), DeadLetterStatus.valueOf(rs.getString("status")),
-                rs.getInt("redrive_count"), instant(rs.getObject("next_redrive_at", LocalDateTime.class)),
-                instant(rs.getObject("first_failed_at", LocalDateTime.class)),
-                instant(rs.getObject("last_failed_at", LocalDateTime.class)));
+                rs.getInt("redrive_count"), SqlTime.instant(rs.getObject("next_redrive_at", LocalDateTime.class)),
+                SqlTime.instant(rs.getObject("first_failed_at", LocalDateTime.class)),
+                SqlTime.instant(rs.getObject("last_failed_at", LocalDateTime.class)));
     }
 
     /** A dead letter as it arrives. */

@@ -2,7 +2,6 @@ package io.tally.http;
 
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
@@ -10,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import io.tally.jdbc.SqlTime;
 
 /**
  * The stored requests, each in a short transaction of its own.
@@ -53,19 +54,15 @@ final class IdempotentRequests {
         this.transaction = transaction;
     }
 
-    private static String utc(Instant instant) {
-        return io.tally.jdbc.SqlTime.of(instant);
-    }
-
     /** Starts a request, or tells what an earlier one with the same key became. */
     Begin begin(String key, String hash, Instant now, Instant lockedUntil, Instant expiresAt) {
         try {
             this.transaction.executeWithoutResult(s -> this.jdbc.sql(INSERT)
                 .param("key", key)
                 .param("hash", hash)
-                .param("lockedUntil", utc(lockedUntil))
-                .param("now", utc(now))
-                .param("expiresAt", utc(expiresAt))
+                .param("lockedUntil", SqlTime.of(lockedUntil))
+                .param("now", SqlTime.of(now))
+                .param("expiresAt", SqlTime.of(expiresAt))
                 .update());
             return new Begin(Outcome.STARTED, null);
         }
@@ -74,13 +71,13 @@ final class IdempotentRequests {
         }
         return this.transaction.execute(s -> {
             Optional<Stored> found = this.jdbc.sql(LOCK).param("key", key).query((rs, n) -> new Stored(
-                    rs.getString(1), rs.getString(2), rs.getObject(3, LocalDateTime.class).toInstant(ZoneOffset.UTC),
+                    rs.getString(1), rs.getString(2), SqlTime.instant(rs.getObject(3, LocalDateTime.class)),
                     (Integer) rs.getObject(4), rs.getString(5), rs.getString(6), rs.getBytes(7),
-                    rs.getObject(8, LocalDateTime.class).toInstant(ZoneOffset.UTC))).optional();
+                    SqlTime.instant(rs.getObject(8, LocalDateTime.class)))).optional();
             if (found.isEmpty() || found.get().expiresAt().isBefore(now)) {
                 if (found.isEmpty()) {
-                    this.jdbc.sql(INSERT).param("key", key).param("hash", hash).param("lockedUntil", utc(lockedUntil))
-                        .param("now", utc(now)).param("expiresAt", utc(expiresAt)).update();
+                    this.jdbc.sql(INSERT).param("key", key).param("hash", hash).param("lockedUntil", SqlTime.of(lockedUntil))
+                        .param("now", SqlTime.of(now)).param("expiresAt", SqlTime.of(expiresAt)).update();
                 }
                 else {
                     restart(key, hash, now, lockedUntil, expiresAt);
@@ -103,8 +100,8 @@ final class IdempotentRequests {
     }
 
     private void restart(String key, String hash, Instant now, Instant lockedUntil, Instant expiresAt) {
-        this.jdbc.sql(RESTART).param("hash", hash).param("lockedUntil", utc(lockedUntil)).param("now", utc(now))
-            .param("expiresAt", utc(expiresAt)).param("key", key).update();
+        this.jdbc.sql(RESTART).param("hash", hash).param("lockedUntil", SqlTime.of(lockedUntil)).param("now", SqlTime.of(now))
+            .param("expiresAt", SqlTime.of(expiresAt)).param("key", key).update();
     }
 
     void complete(String key, int status, @Nullable String contentType, @Nullable String location, byte[] body) {
@@ -122,7 +119,7 @@ final class IdempotentRequests {
     }
 
     int purge(Instant now) {
-        Integer deleted = this.transaction.execute(s -> this.jdbc.sql(PURGE).param("now", utc(now)).update());
+        Integer deleted = this.transaction.execute(s -> this.jdbc.sql(PURGE).param("now", SqlTime.of(now)).update());
         return deleted != null ? deleted : 0;
     }
 

@@ -44,11 +44,6 @@ public final class ConsumerContainers implements SmartLifecycle {
         this.containers.add(container);
     }
 
-    /** The containers, for tests and operators. */
-    public List<SimpleMessageListenerContainer> containers() {
-        return List.copyOf(this.containers);
-    }
-
     @Override
     public void start() {
         this.containers.forEach(SimpleMessageListenerContainer::start);

@@ -30,6 +30,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.tally.confirm.PublisherConfirms;
 import io.tally.contract.EventDescriptor;
 import io.tally.maintenance.PeriodicTask;
 import io.tally.outbox.OutboxAutoConfiguration;
@@ -62,12 +63,7 @@ public final class InboxAutoConfiguration {
     @Bean
     Rerouter tallyRerouter(ConnectionFactory connectionFactory, Topology topology, Clock clock,
             ConsumerProperties properties) {
-        RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
-        rabbit.setMandatory(true);
-        rabbit.setUsePublisherConnection(true);
-        rabbit.setReturnsCallback(returned -> {
-        });
-        return new Rerouter(rabbit, topology, clock, properties.confirmTimeout());
+        return new Rerouter(PublisherConfirms.template(connectionFactory), topology, clock, properties.confirmTimeout());
     }
 
     @Bean(destroyMethod = "destroy")
@@ -75,11 +71,7 @@ public final class InboxAutoConfiguration {
             ConnectionFactory connectionFactory, ConsumerProperties properties, JsonMapper json,
             PlatformTransactionManager transactionManager, InboxStore inbox, Rerouter rerouter, Clock clock,
             ObjectProvider<MeterRegistry> registry) {
-        if (!connectionFactory.isPublisherConfirms() || !connectionFactory.isPublisherReturns()) {
-            throw new IllegalStateException("The consumer chain needs correlated publisher confirms and returns to "
-                    + "re-route failed messages safely: set spring.rabbitmq.publisher-confirm-type=correlated and "
-                    + "spring.rabbitmq.publisher-returns=true");
-        }
+        PublisherConfirms.requireCorrelated(connectionFactory, "The consumer chain (to re-route failed messages safely)");
         MeterRegistry meters = registry.getIfAvailable(SimpleMeterRegistry::new);
         FailureClassifier classifier = new FailureClassifier(properties.nonRetryable());
         int maxAttempts = properties.maxAttempts() > 0 ? properties.maxAttempts()

@@ -172,9 +172,6 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                 try {
                     this.handler.handle(body, context);
                 }
-                catch (RuntimeException ex) {
-                    throw new HandlerFailure(ex);
-                }
                 catch (Exception ex) {
                     throw new HandlerFailure(ex);
                 }

@@ -54,7 +54,8 @@ final class JdbcOutbox implements Outbox {
         }
         EventDescriptor descriptor = EventDescriptor.of(event.getClass());
         String messageId = UUID.randomUUID().toString();
-        String correlationId = Correlation.current() != null ? Correlation.current() : UUID.randomUUID().toString();
+        String current = Correlation.current();
+        String correlationId = current != null ? current : UUID.randomUUID().toString();
         Map<String, String> trace = this.traceHeaders.get();
         String headers = trace.isEmpty() ? null : this.json.writeValueAsString(trace);
         this.store.insert(messageId, aggregateId, this.prefix + descriptor.exchange(), descriptor.name(),

@@ -41,6 +41,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.tally.confirm.PublisherConfirms;
 import io.tally.maintenance.PeriodicTask;
 import io.tally.topology.Topology;
 import io.tally.topology.TopologyAutoConfiguration;
@@ -83,10 +84,7 @@ public final class OutboxAutoConfiguration {
     OutboxRelay tallyOutboxRelay(OutboxStore store, DataSource dataSource, ConnectionFactory connectionFactory,
             OutboxProperties properties, Topology topology, Clock clock, JsonMapper json, OutboxMonitor monitor,
             ObjectProvider<OutboxListener> listeners) {
-        if (!connectionFactory.isPublisherConfirms() || !connectionFactory.isPublisherReturns()) {
-            throw new IllegalStateException("The outbox relay needs correlated publisher confirms and returns: set "
-                    + "spring.rabbitmq.publisher-confirm-type=correlated and spring.rabbitmq.publisher-returns=true");
-        }
+        PublisherConfirms.requireCorrelated(connectionFactory, "The outbox relay");
         List<OutboxListener> all = new java.util.ArrayList<>();
         all.add(monitor);
         listeners.orderedStream().filter(l -> l != monitor).forEach(all::add);
@@ -98,12 +96,7 @@ public final class OutboxAutoConfiguration {
     static OutboxRelay newRelay(OutboxStore store, DataSource dataSource, ConnectionFactory connectionFactory,
             OutboxProperties properties, Clock clock, String instanceId, String appId, JsonMapper json,
             OutboxListener listener) {
-        RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
-        rabbit.setMandatory(true);
-        rabbit.setUsePublisherConnection(true);
-        rabbit.setReturnsCallback(returned -> {
-            // The return is also attached to the message's CorrelationData, where the relay reads it.
-        });
+        RabbitTemplate rabbit = PublisherConfirms.template(connectionFactory);
         TransactionTemplate claim = new TransactionTemplate(new JdbcTransactionManager(dataSource));
         claim.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         claim.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);

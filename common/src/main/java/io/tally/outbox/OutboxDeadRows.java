@@ -9,6 +9,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+import io.tally.jdbc.SqlTime;
 
 /**
  * DEAD outbox rows, for operators: list them, replay one (it goes back to PENDING with its attempts reset and
@@ -66,10 +70,10 @@ public final class OutboxDeadRows {
 
     /** Puts a DEAD row back to PENDING; {@code false} when it is not DEAD. Wakes the relay after commit. */
     public boolean replay(long id) {
-        boolean done = this.jdbc.sql(REPLAY).param("id", id).param("now", OutboxStore.utc(this.clock.instant())).update() == 1;
+        boolean done = this.jdbc.sql(REPLAY).param("id", id).param("now", SqlTime.of(this.clock.instant())).update() == 1;
         if (done) {
-            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
-                    new org.springframework.transaction.support.TransactionSynchronization() {
+            TransactionSynchronizationManager.registerSynchronization(
+                    new TransactionSynchronization() {
                         @Override
                         public void afterCommit() {
                             OutboxDeadRows.this.wakeUp.run();
@@ -89,8 +93,8 @@ public final class OutboxDeadRows {
         return new DeadRow(rs.getLong("id"), rs.getString("message_id"), rs.getString("aggregate_id"),
                 rs.getString("exchange_name"), rs.getString("routing_key"), rs.getString("event_type"),
                 rs.getString("status"), rs.getInt("attempts"), rs.getString("last_error"),
-                OutboxStore.instant(rs.getObject("created_at", LocalDateTime.class)),
-                next != null ? OutboxStore.instant(next) : null, rs.getBytes("payload"), rs.getString("headers"));
+                SqlTime.instant(rs.getObject("created_at", LocalDateTime.class)),
+                SqlTime.instant(next), rs.getBytes("payload"), rs.getString("headers"));
     }
 
     /**

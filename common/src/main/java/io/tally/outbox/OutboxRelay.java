@@ -7,10 +7,8 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -30,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.BackOffExecution;
 import org.springframework.util.backoff.ExponentialBackOff;
 
+import io.tally.confirm.PublisherConfirms;
 import io.tally.contract.MessageHeaders;
 import io.tally.outbox.OutboxStore.Failure;
 
@@ -183,38 +182,13 @@ public final class OutboxRelay implements SmartLifecycle {
                 continue;
             }
             CorrelationData correlation = correlations.get(i);
-            String problem = awaitConfirm(correlation, deadline);
+            String problem = PublisherConfirms.problem(correlation, deadline, this.properties.confirmTimeout());
             if (problem == null) {
                 confirmed.add(record);
             }
             else {
                 failures.add(failure(record, problem));
             }
-        }
-    }
-
-    private String awaitConfirm(CorrelationData correlation, long deadline) {
-        try {
-            CorrelationData.Confirm confirm = correlation.getFuture()
-                .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (correlation.getReturned() != null) {
-                return "returned by the broker: " + correlation.getReturned().getReplyText()
-                        + " (no queue bound for routing key '" + correlation.getReturned().getRoutingKey() + "')";
-            }
-            if (!confirm.ack()) {
-                return "nacked by the broker: " + confirm.reason();
-            }
-            return null;
-        }
-        catch (TimeoutException ex) {
-            return "no publisher confirm within " + this.properties.confirmTimeout();
-        }
-        catch (ExecutionException ex) {
-            return "confirm failed: " + describe(ex.getCause());
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return "interrupted while waiting for the confirm";
         }
     }
 

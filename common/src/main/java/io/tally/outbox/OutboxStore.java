@@ -4,7 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,6 +12,8 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.tally.jdbc.SqlTime;
 
 /**
  * The SQL of the outbox table. Claims and finishes are conditional on the lease, so a relay that lost its
@@ -91,17 +92,9 @@ final class OutboxStore {
         this.own = own;
     }
 
-    static String utc(Instant instant) {
-        return io.tally.jdbc.SqlTime.of(instant);
-    }
-
-    static Instant instant(LocalDateTime utc) {
-        return io.tally.jdbc.SqlTime.instant(utc);
-    }
-
     void insert(String messageId, String aggregateId, String exchange, String routingKey, String eventType,
             int schemaVersion, String correlationId, String headers, byte[] payload, Instant now) {
-        String at = utc(now);
+        String at = SqlTime.of(now);
         // Typed parameters: for an untyped null, Spring asks the driver for parameter metadata on every call.
         this.template.update(INSERT, ps -> {
             ps.setString(1, messageId);
@@ -121,7 +114,7 @@ final class OutboxStore {
     /** Must run in a transaction: locks the candidates, keeps the heads of their aggregates, leases them. */
     List<OutboxRecord> claim(String owner, int limit, Instant now, Instant leaseUntil) {
         List<OutboxRecord> candidates = this.jdbc.sql(SELECT_CANDIDATES)
-            .param("now", utc(now))
+            .param("now", SqlTime.of(now))
             .param("limit", limit)
             .query(OutboxStore::record)
             .list();
@@ -143,7 +136,7 @@ final class OutboxStore {
         if (!claimed.isEmpty()) {
             this.jdbc.sql(LEASE)
                 .param("owner", owner)
-                .param("until", utc(leaseUntil))
+                .param("until", SqlTime.of(leaseUntil))
                 .param("ids", ids(claimed))
                 .update();
         }
@@ -152,7 +145,7 @@ final class OutboxStore {
 
     int finishSent(String owner, Collection<OutboxRecord> records, Instant now) {
         Integer updated = this.own.execute(status -> this.jdbc.sql(FINISH_SENT)
-            .param("now", utc(now))
+            .param("now", SqlTime.of(now))
             .param("owner", owner)
             .param("ids", ids(records))
             .update());
@@ -163,7 +156,7 @@ final class OutboxStore {
         this.own.executeWithoutResult(status -> this.template.batchUpdate(FINISH_FAILED, failures, failures.size(), (ps, f) -> {
             ps.setString(1, f.dead() ? "DEAD" : "PENDING");
             ps.setInt(2, f.attempts());
-            ps.setString(3, utc(f.nextAttemptAt()));
+            ps.setString(3, SqlTime.of(f.nextAttemptAt()));
             ps.setString(4, f.error());
             ps.setLong(5, f.record().id());
             ps.setString(6, owner);
@@ -171,7 +164,7 @@ final class OutboxStore {
     }
 
     int purge(Instant sentBefore, int limit) {
-        Integer deleted = this.own.execute(status -> this.template.update(PURGE, utc(sentBefore), limit));
+        Integer deleted = this.own.execute(status -> this.template.update(PURGE, SqlTime.of(sentBefore), limit));
         return deleted != null ? deleted : 0;
     }
 
@@ -180,7 +173,7 @@ final class OutboxStore {
         this.own.executeWithoutResult(status -> this.jdbc.sql(COUNT_BY_STATUS).query((rs, n) -> {
             LocalDateTime oldest = rs.getObject("oldest", LocalDateTime.class);
             return result.put(rs.getString("status"),
-                    new Backlog(rs.getLong("n"), oldest != null ? instant(oldest) : null));
+                    new Backlog(rs.getLong("n"), oldest != null ? SqlTime.instant(oldest) : null));
         }).list());
         return result;
     }
@@ -194,7 +187,7 @@ final class OutboxStore {
                 rs.getString("exchange_name"), rs.getString("routing_key"), rs.getString("event_type"),
                 rs.getInt("schema_version"), rs.getString("correlation_id"), rs.getString("headers"),
                 rs.getBytes("payload"), rs.getInt("attempts"),
-                instant(rs.getObject("created_at", LocalDateTime.class)));
+                SqlTime.instant(rs.getObject("created_at", LocalDateTime.class)));
     }
 
     record Failure(OutboxRecord record, int attempts, boolean dead, Instant nextAttemptAt, String error) {

@@ -4,9 +4,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.AmqpIOException;
@@ -15,6 +12,7 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
+import io.tally.confirm.PublisherConfirms;
 import io.tally.contract.MessageHeaders;
 import io.tally.topology.Topology;
 
@@ -104,22 +102,10 @@ public final class Rerouter {
     private void send(String exchange, String routingKey, Message message) {
         CorrelationData correlation = new CorrelationData();
         this.rabbit.send(exchange, routingKey, message, correlation);
-        try {
-            CorrelationData.Confirm confirm = correlation.getFuture().get(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (correlation.getReturned() != null) {
-                throw new AmqpIOException("Copy for " + routingKey + " was returned: "
-                        + correlation.getReturned().getReplyText(), null);
-            }
-            if (!confirm.ack()) {
-                throw new AmqpIOException("Copy for " + routingKey + " was nacked: " + confirm.reason(), null);
-            }
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new AmqpIOException("Interrupted while waiting for the confirm of a copy for " + routingKey, ex);
-        }
-        catch (ExecutionException | TimeoutException ex) {
-            throw new AmqpIOException("No confirm for the copy for " + routingKey + " within " + this.confirmTimeout, ex);
+        String problem = PublisherConfirms.problem(correlation, System.nanoTime() + this.confirmTimeout.toNanos(),
+                this.confirmTimeout);
+        if (problem != null) {
+            throw new AmqpIOException("Copy for " + routingKey + ": " + problem, null);
         }
     }
 
