@@ -13,7 +13,7 @@ import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest
+@SpringBootTest(properties = "spring.config.name=payment-service")
 class PaymentApplicationTests {
 
     @DynamicPropertySource

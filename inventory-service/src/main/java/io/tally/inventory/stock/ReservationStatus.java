@@ -1,0 +1,6 @@
+package io.tally.inventory.stock;
+
+/** The stock of one order: reserved, then committed (paid) or released (cancelled); or rejected. */
+enum ReservationStatus {
+    RESERVED, COMMITTED, RELEASED, REJECTED
+}

@@ -1,0 +1,83 @@
+package io.tally.order.orders.web;
+
+import java.net.URI;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.tally.http.IdempotencyFilter;
+import io.tally.http.IdempotencyKeyRequired;
+import io.tally.order.orders.Order;
+import io.tally.order.orders.OrderNotCancellableException;
+import io.tally.order.orders.OrderService;
+import io.tally.order.orders.UnknownOrderException;
+
+/** The order endpoints of DESIGN section 7. */
+@RestController
+@RequestMapping("/api/orders")
+class OrderController {
+
+    private static final String PROBLEMS = "https://tally.example/problems/";
+
+    private final OrderService orders;
+
+    OrderController(OrderService orders) {
+        this.orders = orders;
+    }
+
+    @PostMapping
+    @IdempotencyKeyRequired
+    ResponseEntity<Order> place(@RequestHeader(IdempotencyFilter.HEADER) String key, @Valid @RequestBody PlaceOrder body) {
+        Order order = this.orders.place(body.userId(),
+                body.items().stream().map(i -> new Order.Item(i.sku(), i.quantity(), null)).toList(), key);
+        return ResponseEntity.created(URI.create("/api/orders/" + order.orderNo())).body(order);
+    }
+
+    @GetMapping("/{orderNo}")
+    Order get(@PathVariable String orderNo) {
+        return this.orders.get(orderNo);
+    }
+
+    @PostMapping("/{orderNo}/cancel")
+    Order cancel(@PathVariable String orderNo) {
+        return this.orders.cancelByUser(orderNo);
+    }
+
+    @ExceptionHandler
+    ProblemDetail unknown(UnknownOrderException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
+        problem.setType(URI.create(PROBLEMS + "unknown-order"));
+        problem.setTitle("Unknown order");
+        return problem;
+    }
+
+    @ExceptionHandler
+    ProblemDetail notCancellable(OrderNotCancellableException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
+        problem.setType(URI.create(PROBLEMS + "order-not-cancellable"));
+        problem.setTitle("Order not cancellable");
+        return problem;
+    }
+
+    record PlaceOrder(@NotBlank @Size(max = 64) String userId, @NotEmpty @Size(max = 50) List<@Valid Item> items) {
+    }
+
+    record Item(@NotBlank @Size(max = 64) String sku, @Positive int quantity) {
+    }
+}
