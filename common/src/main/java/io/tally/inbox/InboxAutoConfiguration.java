@@ -16,6 +16,7 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -67,7 +68,7 @@ public final class InboxAutoConfiguration {
     }
 
     @Bean(destroyMethod = "destroy")
-    ConsumerContainers tallyConsumerContainers(ObjectProvider<EventHandler<?>> handlers, Topology topology,
+    ConsumerContainers tallyConsumerContainers(ConfigurableListableBeanFactory beans, Topology topology,
             ConnectionFactory connectionFactory, ConsumerProperties properties, JsonMapper json,
             PlatformTransactionManager transactionManager, InboxStore inbox, Rerouter rerouter, Clock clock,
             ObjectProvider<MeterRegistry> registry) {
@@ -79,11 +80,18 @@ public final class InboxAutoConfiguration {
         TransactionTemplate transaction = new TransactionTemplate(transactionManager);
         ConsumerContainers containers = new ConsumerContainers(properties.enabled());
         Set<String> queues = new HashSet<>();
-        handlers.orderedStream().forEach(handler -> {
+        for (String name : beans.getBeanNamesForType(EventHandler.class)) {
+            EventHandler<?> handler = beans.getBean(name, EventHandler.class);
             Class<?> eventClass = ResolvableType.forClass(AopUtils.getTargetClass(handler))
                 .as(EventHandler.class)
                 .getGeneric(0)
                 .resolve();
+            if (eventClass == null) {
+                // a lambda or a @Bean method: the generic type is the bean definition's
+                eventClass = beans.getMergedBeanDefinition(name).getResolvableType().as(EventHandler.class)
+                    .getGeneric(0)
+                    .resolve();
+            }
             if (eventClass == null) {
                 throw new IllegalStateException(handler.getClass().getName()
                         + " must implement EventHandler<E> with a concrete event type");
@@ -98,7 +106,7 @@ public final class InboxAutoConfiguration {
             containers.add(connectionFactory, queue, listener(queue, event, handler, json, transaction, inbox,
                     classifier, rerouter, maxAttempts, clock, meters), properties.concurrency(), properties.prefetch());
             log.info("Consuming '{}' from queue {} with {} attempts", event.name(), queue, maxAttempts);
-        });
+        }
         return containers;
     }
 

@@ -27,13 +27,15 @@ class Faults {
      * @param failCloses the next n closes answer 503
      * @param failRefunds the next n refunds answer 503
      * @param slowCallsMs queries, closes and refunds answer only after this delay
+     * @param captureAfterClose a closed (not expired) trade can still be paid, as when a user's payment was in
+     * flight at the channel when the merchant closed the trade
      */
     record Settings(@Nullable Integer duplicateCallbacks, @Nullable Integer duplicateCopies,
             @Nullable Integer dropCallbacks, @Nullable Long callbackDelayMs, @Nullable Integer reorderCallbacks,
             @Nullable Boolean tamperAmount, @Nullable Boolean captureWithoutCallback, @Nullable Integer failQueries,
-            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs) {
+            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs, @Nullable Boolean captureAfterClose) {
 
-        static final Settings NONE = new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L);
+        static final Settings NONE = new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false);
 
         Settings merge(Settings update) {
             return new Settings(or(update.duplicateCallbacks, this.duplicateCallbacks),
@@ -42,7 +44,8 @@ class Faults {
                     or(update.tamperAmount, this.tamperAmount),
                     or(update.captureWithoutCallback, this.captureWithoutCallback),
                     or(update.failQueries, this.failQueries), or(update.failCloses, this.failCloses),
-                    or(update.failRefunds, this.failRefunds), or(update.slowCallsMs, this.slowCallsMs));
+                    or(update.failRefunds, this.failRefunds), or(update.slowCallsMs, this.slowCallsMs),
+                    or(update.captureAfterClose, this.captureAfterClose));
         }
 
         private static <T> @Nullable T or(@Nullable T value, @Nullable T fallback) {
@@ -67,6 +70,10 @@ class Faults {
         this.settings = Settings.NONE;
     }
 
+    synchronized boolean captureAfterClose() {
+        return Boolean.TRUE.equals(this.settings.captureAfterClose());
+    }
+
     synchronized CallbackPlan planCallback(@Nullable Long delayOverrideMs) {
         Settings s = this.settings;
         boolean send = !Boolean.TRUE.equals(s.captureWithoutCallback());
@@ -74,7 +81,7 @@ class Faults {
             send = false;
             this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks() - 1,
                     s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
             s = this.settings;
         }
         int copies = 1;
@@ -82,7 +89,7 @@ class Faults {
             copies = Math.max(1, s.duplicateCopies());
             this.settings = new Settings(s.duplicateCallbacks() - 1, s.duplicateCopies(), s.dropCallbacks(),
                     s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
             s = this.settings;
         }
         boolean reorder = false;
@@ -91,7 +98,7 @@ class Faults {
             reorder = true;
             this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
                     s.callbackDelayMs(), s.reorderCallbacks() - 1, s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
             s = this.settings;
             release = s.reorderCallbacks() == 0;
         }
@@ -116,7 +123,7 @@ class Faults {
                 this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
                         s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
                         s.failQueries() - ("query".equals(kind) ? 1 : 0), s.failCloses() - ("close".equals(kind) ? 1 : 0),
-                        s.failRefunds() - ("refund".equals(kind) ? 1 : 0), s.slowCallsMs());
+                        s.failRefunds() - ("refund".equals(kind) ? 1 : 0), s.slowCallsMs(), s.captureAfterClose());
             }
         }
         if (slow > 0) {

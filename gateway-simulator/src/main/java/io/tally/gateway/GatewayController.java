@@ -77,7 +77,7 @@ class GatewayController {
      */
     @PostMapping("/trades/{outTradeNo}/pay")
     Trade pay(@PathVariable String outTradeNo, @RequestBody(required = false) @Nullable PayOptions options) {
-        Trade paid = this.trades.pay(outTradeNo);
+        Trade paid = this.trades.pay(outTradeNo, this.faults.captureAfterClose());
         this.callbacks.paid(paid, this.faults.planCallback(options != null ? options.callbackDelayMs() : null));
         return paid;
     }

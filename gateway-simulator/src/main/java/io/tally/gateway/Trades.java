@@ -59,12 +59,13 @@ class Trades {
     }
 
     /** Makes the user pay; answers the paid trade. */
-    Trade pay(String outTradeNo) {
+    Trade pay(String outTradeNo, boolean evenIfClosed) {
         TradeState trade = find(outTradeNo);
         synchronized (trade) {
             Instant now = this.clock.instant();
+            boolean closedByMerchant = trade.status == TradeStatus.CLOSED && now.isBefore(trade.request.expireAt());
             trade.expireIfDue(now);
-            if (trade.status != TradeStatus.WAIT_PAY) {
+            if (trade.status != TradeStatus.WAIT_PAY && !(evenIfClosed && closedByMerchant)) {
                 throw new ResponseStatusException(HttpStatus.CONFLICT,
                         "Trade " + outTradeNo + " cannot be paid: it is " + trade.status);
             }

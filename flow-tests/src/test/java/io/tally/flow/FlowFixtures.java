@@ -1,0 +1,285 @@
+package io.tally.flow;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.tally.channel.PemKeys;
+import io.tally.gateway.GatewayApplication;
+import io.tally.inventory.InventoryApplication;
+import io.tally.order.OrderApplication;
+import io.tally.payment.PaymentApplication;
+import io.tally.testing.ServiceTestProperties;
+import io.tally.testing.TestInfrastructure;
+
+/**
+ * The three services and the gateway simulator, started once per JVM in one process on loopback, each with a
+ * database of its own and all sharing broker names of their own; and an HTTP client for their public contract.
+ * The payment window is short (seconds) so that timeouts happen within a test.
+ */
+final class FlowFixtures {
+
+    /** The shown payment window in these tests. */
+    static final Duration PAYMENT_WINDOW = Duration.ofSeconds(4);
+
+    /** The grace after the shown deadline before an unpaid order is cancelled. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(1);
+
+    static final String OPERATOR = "Basic " + Base64.getEncoder()
+        .encodeToString(("operator:" + ServiceTestProperties.OPERATOR_PASSWORD).getBytes(StandardCharsets.UTF_8));
+
+    private static volatile FlowFixtures started;
+
+    final ConfigurableApplicationContext gateway;
+
+    final ConfigurableApplicationContext inventory;
+
+    final ConfigurableApplicationContext order;
+
+    final ConfigurableApplicationContext payment;
+
+    final KeyPair channelKeys;
+
+    final String gatewayUrl;
+
+    final String orderUrl;
+
+    final String inventoryUrl;
+
+    final String paymentUrl;
+
+    final JsonMapper json = JsonMapper.builder().build();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private FlowFixtures() throws IOException {
+        String prefix = TestInfrastructure.newBrokerPrefix();
+        KeyPair merchant = PemKeys.generate();
+        this.channelKeys = PemKeys.generate();
+        Path keys = Files.createTempDirectory("tally-flow-keys");
+        Path merchantPrivate = Files.writeString(keys.resolve("merchant-private.pem"), PemKeys.pem(merchant.getPrivate()));
+        Path channelPrivate = Files.writeString(keys.resolve("channel-private.pem"), PemKeys.pem(this.channelKeys.getPrivate()));
+        Path channelPublic = Files.writeString(keys.resolve("channel-public.pem"), PemKeys.pem(this.channelKeys.getPublic()));
+        int gatewayPort = freePort();
+        int paymentPort = freePort();
+        this.gatewayUrl = "http://127.0.0.1:" + gatewayPort;
+        this.paymentUrl = "http://127.0.0.1:" + paymentPort;
+        this.gateway = GatewayApplication.application().run("--server.port=" + gatewayPort,
+                "--gateway.private-key-location=file:" + channelPrivate, "--gateway.merchants[0].id=M100",
+                "--gateway.merchants[0].public-key=" + PemKeys.pem(merchant.getPublic()),
+                "--gateway.callback-retry-delays=200ms,500ms,1s,2s,4s",
+                // The services' libraries share this class path; the simulator alone has none of them.
+                "--spring.autoconfigure.exclude=" + String.join(",",
+                        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+                        "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
+                        "org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration",
+                        "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+                        "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+                        "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+                        "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+                        "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+                        "io.tally.http.IdempotencyAutoConfiguration", "io.tally.operator.OperatorSecurityAutoConfiguration"));
+        List<String> common = List.of("--tally.topology.prefix=" + prefix,
+                "--tally.topology.delete-on-close=true", "--tally.topology.retry-delays=200ms,1s",
+                "--spring.security.user.password=" + ServiceTestProperties.OPERATOR_PASSWORD,
+                "--tally.outbox.poll-interval=200ms", "--tally.dead-letters.redrive-delays=2s,5s");
+        this.inventory = start(InventoryApplication.application(), common, "--server.port=0");
+        this.order = start(OrderApplication.application(), common, "--server.port=0", "--order.payment-window=" + PAYMENT_WINDOW.toMillis() + "ms",
+                "--order.cancel-grace=" + CANCEL_GRACE.toMillis() + "ms", "--order.timeout-poll=100ms");
+        this.payment = start(PaymentApplication.application(), common, "--server.port=" + paymentPort,
+                "--payment.channel.base-url=" + this.gatewayUrl, "--payment.channel.merchant-id=M100",
+                "--payment.channel.merchant-private-key=file:" + merchantPrivate,
+                "--payment.channel.channel-public-key=file:" + channelPublic,
+                "--payment.channel.notify-url=" + this.paymentUrl + "/api/payments/callbacks");
+        this.orderUrl = url(this.order);
+        this.inventoryUrl = url(this.inventory);
+    }
+
+    /** The running system, started on first use and stopped when the JVM exits. */
+    static FlowFixtures system() {
+        FlowFixtures current = started;
+        if (current == null) {
+            synchronized (FlowFixtures.class) {
+                current = started;
+                if (current == null) {
+                    try {
+                        current = new FlowFixtures();
+                    }
+                    catch (IOException ex) {
+                        throw new UncheckedIOException(ex);
+                    }
+                    started = current;
+                    FlowFixtures stopping = current;
+                    Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop, "stop-flow"));
+                }
+            }
+        }
+        return current;
+    }
+
+    private static ConfigurableApplicationContext start(SpringApplication application, List<String> common,
+            String... more) {
+        List<String> args = new ArrayList<>(common);
+        args.add("--spring.datasource.url=" + TestInfrastructure.servers().jdbcUrl(TestInfrastructure.newDatabase()));
+        args.add("--spring.datasource.username=" + TestInfrastructure.servers().dbUser());
+        args.add("--spring.datasource.password=" + TestInfrastructure.servers().dbPassword());
+        args.add("--spring.rabbitmq.host=" + TestInfrastructure.servers().rabbitHost());
+        args.add("--spring.rabbitmq.port=" + TestInfrastructure.servers().rabbitPort());
+        args.add("--spring.rabbitmq.username=" + TestInfrastructure.servers().rabbitUser());
+        args.add("--spring.rabbitmq.password=" + TestInfrastructure.servers().rabbitPassword());
+        args.addAll(List.of(more));
+        return application.run(args.toArray(String[]::new));
+    }
+
+    private void stop() {
+        for (ConfigurableApplicationContext context : List.of(this.payment, this.order, this.inventory, this.gateway)) {
+            context.close();
+        }
+    }
+
+    private static String url(ConfigurableApplicationContext context) {
+        return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    JdbcTemplate jdbc(ConfigurableApplicationContext context) {
+        return context.getBean(JdbcTemplate.class);
+    }
+
+    // ---- the public HTTP contract ----
+
+    /** An HTTP answer. */
+    record Answer(int status, JsonNode body, HttpResponse<String> raw) {
+
+        String header(String name) {
+            return this.raw.headers().firstValue(name).orElse(null);
+        }
+    }
+
+    Answer send(String method, String url, Object body, Map<String, String> headers) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+            headers.forEach(request::header);
+            if (body == null) {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            else {
+                String text = body instanceof String s ? s : this.json.writeValueAsString(body);
+                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(text));
+            }
+            HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            String text = response.body().trim();
+            JsonNode node = text.startsWith("{") || text.startsWith("[") ? this.json.readTree(text)
+                    : this.json.getNodeFactory().stringNode(text);
+            return new Answer(response.statusCode(), node, response);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    Answer putStock(String sku, long price, int available) {
+        return send("PUT", this.inventoryUrl + "/api/stock/" + sku, Map.of("price", price, "available", available),
+                Map.of("Authorization", OPERATOR));
+    }
+
+    JsonNode stock(String sku) {
+        return send("GET", this.inventoryUrl + "/api/stock/" + sku, null, Map.of()).body();
+    }
+
+    Answer placeOrder(String key, String userId, Map<String, Integer> items) {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        items.forEach((sku, quantity) -> lines.add(Map.of("sku", sku, "quantity", quantity)));
+        return send("POST", this.orderUrl + "/api/orders", Map.of("userId", userId, "items", lines),
+                Map.of("Idempotency-Key", key));
+    }
+
+    String placeOrder(String userId, Map<String, Integer> items) {
+        Answer answer = placeOrder(UUID.randomUUID().toString(), userId, items);
+        if (answer.status() != 201) {
+            throw new IllegalStateException("Order not placed: " + answer.status() + " " + answer.body());
+        }
+        return answer.body().get("orderNo").asString();
+    }
+
+    JsonNode order(String orderNo) {
+        return send("GET", this.orderUrl + "/api/orders/" + orderNo, null, Map.of()).body();
+    }
+
+    String status(String orderNo) {
+        return order(orderNo).get("status").asString();
+    }
+
+    Answer cancel(String orderNo) {
+        return send("POST", this.orderUrl + "/api/orders/" + orderNo + "/cancel", null, Map.of());
+    }
+
+    JsonNode coupons(String userId) {
+        return send("GET", this.orderUrl + "/api/users/" + userId + "/coupons", null, Map.of()).body();
+    }
+
+    Answer createPayment(String orderNo) {
+        return send("POST", this.paymentUrl + "/api/payments", Map.of("orderNo", orderNo),
+                Map.of("Idempotency-Key", UUID.randomUUID().toString()));
+    }
+
+    JsonNode payment(String paymentNo) {
+        return send("GET", this.paymentUrl + "/api/payments/" + paymentNo, null, Map.of()).body();
+    }
+
+    Answer pay(String paymentNo, Long callbackDelayMs) {
+        return send("POST", this.gatewayUrl + "/gateway/trades/" + paymentNo + "/pay",
+                callbackDelayMs == null ? "{}" : Map.of("callbackDelayMs", callbackDelayMs), Map.of());
+    }
+
+    void faults(Map<String, Object> faults) {
+        send("DELETE", this.gatewayUrl + "/gateway/faults", null, Map.of());
+        if (!faults.isEmpty()) {
+            send("POST", this.gatewayUrl + "/gateway/faults", faults, Map.of());
+        }
+    }
+
+    JsonNode ledger(String outTradeNo) {
+        for (JsonNode entry : send("GET", this.gatewayUrl + "/gateway/ledger", null, Map.of()).body()) {
+            if (entry.get("outTradeNo").asString().equals(outTradeNo)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    Instant instant(JsonNode node) {
+        return Instant.parse(node.asString());
+    }
+}

@@ -1,0 +1,275 @@
+package io.tally.payment.payments;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.tally.channel.ChannelMessages.CloseOutcome;
+import io.tally.channel.ChannelMessages.Notification;
+import io.tally.channel.ChannelMessages.Refund;
+import io.tally.channel.ChannelMessages.Trade;
+import io.tally.contract.Events.OrderAwaitingPayment;
+import io.tally.contract.Events.PaymentAbnormal;
+import io.tally.contract.Events.PaymentRefunded;
+import io.tally.contract.Events.PaymentSucceeded;
+import io.tally.outbox.Outbox;
+import io.tally.payment.channel.ChannelClient;
+
+/**
+ * Payments against the channel. Callbacks and the order's cancellation meet on the payment row: each moves it
+ * by a conditional update under the row's lock, and whichever comes second takes the other path. Money captured
+ * for a cancelled order is refunded with a refund number derived from the payment, so it is refunded once.
+ */
+@Service
+public class PaymentService {
+
+    private static final Logger log = LoggerFactory.getLogger(PaymentService.class);
+
+    private final Payments payments;
+
+    private final ChannelClient channel;
+
+    private final Outbox outbox;
+
+    private final Clock clock;
+
+    private final Counter abnormal;
+
+    PaymentService(Payments payments, ChannelClient channel, Outbox outbox, Clock clock, MeterRegistry meters) {
+        this.payments = payments;
+        this.channel = channel;
+        this.outbox = outbox;
+        this.clock = clock;
+        this.abnormal = Counter.builder("tally.payment.abnormal")
+            .description("Callbacks that did not match their payment (amount, merchant, trade)")
+            .register(meters);
+    }
+
+    /** The refund number of a payment: derived from it, so that every request for it is the same request. */
+    static String refundNo(String paymentNo) {
+        return paymentNo + "-R1";
+    }
+
+    /** The order awaits payment: payments may be created for it until its shown deadline. */
+    @Transactional
+    public void orderAwaitingPayment(OrderAwaitingPayment event) {
+        this.payments.payable(event.orderNo(), event.amount(), event.currency(), event.payDeadline(), this.clock.instant());
+    }
+
+    /**
+     * Creates the payment and its channel trade, whose absolute expiry is the order's shown deadline. An open
+     * payment of the order is answered instead of a second one, so an order never has two trades open.
+     * @param token a one-time payment token to consume, or {@code null}
+     * @throws NotPayableException when the order is unknown, cancelled, paid or past its deadline, or the token
+     * is not valid for it
+     */
+    @Transactional
+    public Created create(String orderNo, @Nullable String idempotencyKey, @Nullable String token) {
+        if (idempotencyKey != null) {
+            var existing = this.payments.findByIdempotencyKey(idempotencyKey);
+            if (existing.isPresent()) {
+                return new Created(get(existing.get()), false);
+            }
+        }
+        Instant now = this.clock.instant();
+        Payments.PayableOrder order = this.payments.lockPayable(orderNo)
+            .orElseThrow(() -> new NotPayableException(orderNo, "it is not awaiting payment"));
+        if (!"AWAITING_PAYMENT".equals(order.status()) || order.payDeadline() == null || order.amount() == null) {
+            throw new NotPayableException(orderNo, "it is " + order.status().toLowerCase(Locale.ROOT));
+        }
+        if (!now.isBefore(order.payDeadline())) {
+            throw new NotPayableException(orderNo, "its payment deadline " + order.payDeadline() + " has passed");
+        }
+        if (token != null && !this.payments.consumeToken(token, orderNo, now)) {
+            throw new NotPayableException(orderNo, "the payment token is unknown, used or expired");
+        }
+        for (Payment payment : this.payments.ofOrder(orderNo)) {
+            switch (payment.status()) {
+                case PAYING -> {
+                    return new Created(payment, false);
+                }
+                case SUCCEEDED, REFUNDING, REFUNDED, ABNORMAL ->
+                    throw new NotPayableException(orderNo, "payment " + payment.paymentNo() + " is " + payment.status());
+                case CLOSED -> {
+                    // a closed attempt; a new one may start
+                }
+            }
+        }
+        String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
+        this.payments.insert(paymentNo, order, idempotencyKey, now);
+        Trade trade = this.channel.createTrade(paymentNo, order.amount(), order.currency(), order.payDeadline(),
+                "Order " + orderNo);
+        this.payments.tradeCreated(paymentNo, trade.tradeNo());
+        return new Created(get(paymentNo), true);
+    }
+
+    /** Issues a one-time payment token for an order, valid until its deadline. */
+    @Transactional
+    public String issueToken(String orderNo) {
+        Payments.PayableOrder order = this.payments.lockPayable(orderNo)
+            .filter(o -> "AWAITING_PAYMENT".equals(o.status()) && o.payDeadline() != null)
+            .orElseThrow(() -> new NotPayableException(orderNo, "it is not awaiting payment"));
+        String token = UUID.randomUUID().toString();
+        this.payments.issueToken(token, orderNo, order.payDeadline());
+        return token;
+    }
+
+    /**
+     * The order was cancelled: no payment may start any more; an open trade is closed, and money the channel
+     * captured anyway is refunded once.
+     */
+    @Transactional
+    public void orderCancelled(String orderNo, String reason) {
+        Instant now = this.clock.instant();
+        this.payments.cancelPayable(orderNo, reason, now);
+        for (Payment payment : this.payments.lockOfOrder(orderNo)) {
+            switch (payment.status()) {
+                case PAYING, ABNORMAL -> closeOrRefund(payment, now);
+                case SUCCEEDED -> refund(payment, "order " + orderNo + " cancelled (" + reason + ") after payment");
+                case CLOSED, REFUNDING, REFUNDED -> log.debug("Payment {} is {}: nothing to undo", payment.paymentNo(),
+                        payment.status());
+            }
+        }
+    }
+
+    private void closeOrRefund(Payment payment, Instant now) {
+        if (this.channel.close(payment.paymentNo()).outcome() == CloseOutcome.CLOSED) {
+            if (payment.status() == PaymentStatus.PAYING) {
+                this.payments.move(payment.paymentNo(), PaymentStatus.PAYING, PaymentStatus.CLOSED, now);
+            }
+            return;
+        }
+        // Already paid: the capture beat the close. Learn it from the channel, then give the money back.
+        Trade trade = this.channel.query(payment.paymentNo());
+        if (payment.status() == PaymentStatus.PAYING && trade != null && trade.paidAt() != null) {
+            this.payments.succeed(payment.paymentNo(), trade.tradeNo(), trade.paidAt(), trade.captured(), now);
+            this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
+                    payment.amount(), trade.tradeNo(), trade.paidAt()));
+            refund(get(payment.paymentNo()), "order cancelled; the close answered already paid");
+        }
+        else {
+            refund(payment, "order cancelled; the close of an abnormal payment answered already paid");
+        }
+    }
+
+    /**
+     * Applies a verified callback: stored raw first (by the caller), then matched against its payment under the
+     * payment's lock.
+     * @return the outcome, for the callback record
+     * @throws UnknownPaymentException when no payment has the callback's trade number (the channel retries)
+     */
+    @Transactional
+    public String applyCallback(Notification notification) {
+        Instant now = this.clock.instant();
+        Payment payment = this.payments.lock(notification.outTradeNo())
+            .orElseThrow(() -> new UnknownPaymentException(notification.outTradeNo()));
+        String mismatch = mismatch(payment, notification);
+        String outcome;
+        if (mismatch != null) {
+            outcome = abnormal(payment, notification, mismatch, now);
+        }
+        else if (!Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
+            outcome = "ignored: trade status " + notification.tradeStatus();
+        }
+        else {
+            outcome = switch (payment.status()) {
+                case PAYING -> {
+                    this.payments.succeed(payment.paymentNo(), notification.tradeNo(), notification.paidAt(),
+                            notification.amount(), now);
+                    this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
+                            payment.amount(), notification.tradeNo(), notification.paidAt()));
+                    yield "succeeded";
+                }
+                case CLOSED -> {
+                    refund(payment, "captured after the trade was closed");
+                    yield "captured after close: refunded";
+                }
+                case SUCCEEDED, REFUNDING, REFUNDED -> "duplicate: payment already " + payment.status();
+                case ABNORMAL -> "ignored: payment is abnormal";
+            };
+        }
+        this.payments.callbackProcessed(notification.notificationId(), outcome, now);
+        return outcome;
+    }
+
+    private @Nullable String mismatch(Payment payment, Notification notification) {
+        if (!this.channel.merchantId().equals(notification.merchantId())) {
+            return "merchant " + notification.merchantId() + " is not ours";
+        }
+        if (notification.amount() != payment.amount()) {
+            return "amount " + notification.amount() + " where " + payment.amount() + " was asked";
+        }
+        if (payment.channelTradeNo() != null && !payment.channelTradeNo().equals(notification.tradeNo())) {
+            return "trade " + notification.tradeNo() + " where the channel created " + payment.channelTradeNo();
+        }
+        return null;
+    }
+
+    private String abnormal(Payment payment, Notification notification, String mismatch, Instant now) {
+        this.abnormal.increment();
+        log.error("ALERT payment {} of order {}: callback {} does not match: {}", payment.paymentNo(), payment.orderNo(),
+                notification.notificationId(), mismatch);
+        if (this.payments.markAbnormal(payment.paymentNo(), mismatch, now)) {
+            this.outbox.publish(payment.orderNo(), new PaymentAbnormal(payment.paymentNo(), payment.orderNo(), mismatch));
+            return "abnormal: " + mismatch;
+        }
+        return "abnormal callback for a payment already " + payment.status() + ": " + mismatch;
+    }
+
+    /**
+     * Refunds the payment's captured money: records the refund under the number derived from the payment, moves
+     * the payment to {@code REFUNDING} (an abnormal payment keeps its status), asks the channel, and records the
+     * result. Repeating it never refunds twice: the channel is idempotent by refund number.
+     */
+    private void refund(Payment payment, String reason) {
+        Instant now = this.clock.instant();
+        String refundNo = refundNo(payment.paymentNo());
+        this.payments.requestRefund(refundNo, payment, now);
+        if (payment.status() == PaymentStatus.SUCCEEDED || payment.status() == PaymentStatus.CLOSED) {
+            this.payments.move(payment.paymentNo(), payment.status(), PaymentStatus.REFUNDING, now);
+        }
+        Refund refund = this.channel.refund(payment.paymentNo(), refundNo, payment.amount(), reason);
+        if (this.payments.refundIssued(refundNo, refund.refundedAt())) {
+            if (payment.status() != PaymentStatus.ABNORMAL) {
+                this.payments.move(payment.paymentNo(), PaymentStatus.REFUNDING, PaymentStatus.REFUNDED, now);
+            }
+            log.info("Refunded {} of payment {} (order {}): {}", payment.amount(), payment.paymentNo(),
+                    payment.orderNo(), reason);
+            this.outbox.publish(payment.orderNo(),
+                    new PaymentRefunded(payment.paymentNo(), payment.orderNo(), refundNo, payment.amount()));
+        }
+    }
+
+    /** Stores a verified callback raw, before it is applied. */
+    @Transactional
+    public void store(Notification notification, String body) {
+        this.payments.storeCallback(notification.notificationId(), notification.outTradeNo(), body, this.clock.instant());
+    }
+
+    /** The payment. */
+    @Transactional(readOnly = true)
+    public Payment get(String paymentNo) {
+        return this.payments.find(paymentNo).orElseThrow(() -> new UnknownPaymentException(paymentNo));
+    }
+
+    /** The order's payments, oldest first. */
+    @Transactional(readOnly = true)
+    public List<Payment> ofOrder(String orderNo) {
+        return this.payments.ofOrder(orderNo);
+    }
+
+    /** A created (or found) payment, and whether it is new. */
+    public record Created(Payment payment, boolean isNew) {
+    }
+}

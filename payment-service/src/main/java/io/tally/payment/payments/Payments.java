@@ -1,0 +1,190 @@
+package io.tally.payment.payments;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import io.tally.jdbc.SqlTime;
+
+/** The payment, payable order and refund tables. Every change of status is a conditional update. */
+@Repository
+class Payments {
+
+    /** Moves a payment from one status to another; 0 rows means another transition won. */
+    static final String MOVE = """
+            UPDATE payment SET status = :to, updated_at = :now WHERE payment_no = :paymentNo AND status = :from""";
+
+    static final String SUCCEED = """
+            UPDATE payment SET status = 'SUCCEEDED', channel_trade_no = :tradeNo, paid_at = :paidAt,
+                captured_amount = :captured, updated_at = :now
+            WHERE payment_no = :paymentNo AND status = 'PAYING'""";
+
+    static final String MARK_ABNORMAL = """
+            UPDATE payment SET status = 'ABNORMAL', abnormal_reason = :reason, updated_at = :now
+            WHERE payment_no = :paymentNo AND status = 'PAYING'""";
+
+    /** An order stays payable until its cancellation, whichever event comes first. */
+    static final String CANCEL_PAYABLE = """
+            INSERT INTO payable_order (order_no, status, cancel_reason, updated_at) VALUES (:orderNo, 'CANCELLED', :reason, :now)
+            ON DUPLICATE KEY UPDATE status = 'CANCELLED', cancel_reason = VALUES(cancel_reason), updated_at = VALUES(updated_at)""";
+
+    private static final String SELECT = """
+            SELECT p.payment_no, p.order_no, p.amount, p.currency, p.status, p.expire_at, p.channel_trade_no, p.paid_at,
+                p.abnormal_reason, p.created_at, r.refund_no, r.amount AS refund_amount, r.status AS refund_status,
+                r.refunded_at
+            FROM payment p LEFT JOIN refund r ON r.payment_no = p.payment_no""";
+
+    private final JdbcClient jdbc;
+
+    Payments(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Records an order as payable; a cancellation that came first wins. */
+    void payable(String orderNo, long amount, String currency, Instant payDeadline, Instant now) {
+        this.jdbc.sql("""
+                INSERT IGNORE INTO payable_order (order_no, amount, currency, pay_deadline, status, updated_at)
+                VALUES (?, ?, ?, ?, 'AWAITING_PAYMENT', ?)""")
+            .params(orderNo, amount, currency, SqlTime.of(payDeadline), SqlTime.of(now))
+            .update();
+    }
+
+    /** The payable order, locked until the end of the transaction. */
+    Optional<PayableOrder> lockPayable(String orderNo) {
+        return this.jdbc.sql("SELECT order_no, amount, currency, pay_deadline, status FROM payable_order WHERE order_no = ? FOR UPDATE")
+            .param(orderNo)
+            .query((rs, n) -> new PayableOrder(rs.getString(1), rs.getObject(2, Long.class), rs.getString(3),
+                    SqlTime.instant(rs.getObject(4, LocalDateTime.class)), rs.getString(5)))
+            .optional();
+    }
+
+    void cancelPayable(String orderNo, String reason, Instant now) {
+        this.jdbc.sql(CANCEL_PAYABLE).param("orderNo", orderNo).param("reason", reason).param("now", SqlTime.of(now)).update();
+    }
+
+    void insert(String paymentNo, PayableOrder order, @Nullable String idempotencyKey, Instant now) {
+        this.jdbc.sql("""
+                INSERT INTO payment (payment_no, order_no, amount, currency, status, expire_at, idempotency_key,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'PAYING', ?, ?, ?, ?)""")
+            .params(paymentNo, order.orderNo(), order.amount(), order.currency(), SqlTime.of(order.payDeadline()),
+                    idempotencyKey, SqlTime.of(now), SqlTime.of(now))
+            .update();
+    }
+
+    void tradeCreated(String paymentNo, String tradeNo) {
+        this.jdbc.sql("UPDATE payment SET channel_trade_no = ? WHERE payment_no = ?").params(tradeNo, paymentNo).update();
+    }
+
+    Optional<Payment> find(String paymentNo) {
+        return this.jdbc.sql(SELECT + " WHERE p.payment_no = ?").param(paymentNo).query(Payments::payment).optional();
+    }
+
+    /** The payment, locked until the end of the transaction (callbacks and cancellation meet here). */
+    Optional<Payment> lock(String paymentNo) {
+        this.jdbc.sql("SELECT payment_no FROM payment WHERE payment_no = ? FOR UPDATE").param(paymentNo).query(String.class).optional();
+        return find(paymentNo);
+    }
+
+    Optional<String> findByIdempotencyKey(String key) {
+        return this.jdbc.sql("SELECT payment_no FROM payment WHERE idempotency_key = ?").param(key).query(String.class).optional();
+    }
+
+    List<Payment> ofOrder(String orderNo) {
+        return this.jdbc.sql(SELECT + " WHERE p.order_no = ? ORDER BY p.created_at, p.payment_no")
+            .param(orderNo)
+            .query(Payments::payment)
+            .list();
+    }
+
+    /** The order's payments, locked until the end of the transaction. */
+    List<Payment> lockOfOrder(String orderNo) {
+        this.jdbc.sql("SELECT payment_no FROM payment WHERE order_no = ? FOR UPDATE").param(orderNo).query(String.class).list();
+        return ofOrder(orderNo);
+    }
+
+    boolean move(String paymentNo, PaymentStatus from, PaymentStatus to, Instant now) {
+        if (!to.from().contains(from)) {
+            throw new IllegalArgumentException("No transition " + from + " -> " + to);
+        }
+        return this.jdbc.sql(MOVE).param("to", to.name()).param("now", SqlTime.of(now)).param("paymentNo", paymentNo)
+            .param("from", from.name()).update() == 1;
+    }
+
+    boolean succeed(String paymentNo, String tradeNo, Instant paidAt, long captured, Instant now) {
+        return this.jdbc.sql(SUCCEED).param("tradeNo", tradeNo).param("paidAt", SqlTime.of(paidAt))
+            .param("captured", captured).param("now", SqlTime.of(now)).param("paymentNo", paymentNo).update() == 1;
+    }
+
+    boolean markAbnormal(String paymentNo, String reason, Instant now) {
+        return this.jdbc.sql(MARK_ABNORMAL).param("reason", reason.length() > 255 ? reason.substring(0, 255) : reason)
+            .param("now", SqlTime.of(now)).param("paymentNo", paymentNo).update() == 1;
+    }
+
+    /** Records the refund request; {@code false} when it exists already (its number is derived from the payment). */
+    boolean requestRefund(String refundNo, Payment payment, Instant now) {
+        return this.jdbc.sql("""
+                INSERT IGNORE INTO refund (refund_no, payment_no, order_no, amount, status, requested_at)
+                VALUES (?, ?, ?, ?, 'REQUESTED', ?)""")
+            .params(refundNo, payment.paymentNo(), payment.orderNo(), payment.amount(), SqlTime.of(now))
+            .update() == 1;
+    }
+
+    boolean refundIssued(String refundNo, Instant refundedAt) {
+        return this.jdbc.sql("UPDATE refund SET status = 'SUCCEEDED', refunded_at = ? WHERE refund_no = ? AND status = 'REQUESTED'")
+            .params(SqlTime.of(refundedAt), refundNo)
+            .update() == 1;
+    }
+
+    /** Stores a callback raw under its notification id; a repeated one only counts its delivery. */
+    void storeCallback(String notificationId, String outTradeNo, String body, Instant now) {
+        this.jdbc.sql("""
+                INSERT INTO channel_callback (notification_id, out_trade_no, body, received_at) VALUES (?, ?, ?, ?)
+                ON DUPLICATE KEY UPDATE deliveries = deliveries + 1""")
+            .params(notificationId, outTradeNo, body, SqlTime.of(now))
+            .update();
+    }
+
+    void callbackProcessed(String notificationId, String outcome, Instant now) {
+        this.jdbc.sql("UPDATE channel_callback SET processed_at = ?, outcome = ? WHERE notification_id = ?")
+            .params(SqlTime.of(now), outcome, notificationId)
+            .update();
+    }
+
+    void issueToken(String token, String orderNo, Instant expiresAt) {
+        this.jdbc.sql("INSERT INTO payment_token (token, order_no, expires_at) VALUES (?, ?, ?)")
+            .params(token, orderNo, SqlTime.of(expiresAt))
+            .update();
+    }
+
+    /** Consumes a one-time payment token atomically: only one request can delete it. */
+    boolean consumeToken(String token, String orderNo, Instant now) {
+        return this.jdbc.sql("DELETE FROM payment_token WHERE token = ? AND order_no = ? AND expires_at > ?")
+            .params(token, orderNo, SqlTime.of(now))
+            .update() == 1;
+    }
+
+    private static Payment payment(ResultSet rs, int row) throws SQLException {
+        String refundNo = rs.getString("refund_no");
+        return new Payment(rs.getString("payment_no"), rs.getString("order_no"), rs.getLong("amount"),
+                rs.getString("currency"), PaymentStatus.valueOf(rs.getString("status")),
+                SqlTime.instant(rs.getObject("expire_at", LocalDateTime.class)), rs.getString("channel_trade_no"),
+                SqlTime.instant(rs.getObject("paid_at", LocalDateTime.class)), rs.getString("abnormal_reason"),
+                refundNo == null ? null : new Payment.RefundView(refundNo, rs.getLong("refund_amount"),
+                        rs.getString("refund_status"), SqlTime.instant(rs.getObject("refunded_at", LocalDateTime.class))),
+                SqlTime.instant(rs.getObject("created_at", LocalDateTime.class)));
+    }
+
+    /** An order payment-service may take money for. */
+    record PayableOrder(String orderNo, @Nullable Long amount, @Nullable String currency, @Nullable Instant payDeadline,
+            String status) {
+    }
+}

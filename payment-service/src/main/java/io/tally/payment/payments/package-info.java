@@ -1,0 +1,5 @@
+/** Payments against the channel: create, callback, close and refund, each a conditional transition. */
+@NullMarked
+package io.tally.payment.payments;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,91 @@
+package io.tally.payment.payments.web;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.tally.http.IdempotencyFilter;
+import io.tally.http.IdempotencyKeyRequired;
+import io.tally.payment.payments.NotPayableException;
+import io.tally.payment.payments.Payment;
+import io.tally.payment.payments.PaymentService;
+import io.tally.payment.payments.UnknownPaymentException;
+
+/** The payment endpoints of DESIGN section 7. */
+@RestController
+@RequestMapping("/api/payments")
+class PaymentController {
+
+    /** The optional one-time payment token header. */
+    static final String TOKEN = "Payment-Token";
+
+    private static final String PROBLEMS = "https://tally.example/problems/";
+
+    private final PaymentService payments;
+
+    PaymentController(PaymentService payments) {
+        this.payments = payments;
+    }
+
+    @PostMapping
+    @IdempotencyKeyRequired
+    ResponseEntity<Payment> create(@RequestHeader(IdempotencyFilter.HEADER) String key,
+            @RequestHeader(name = TOKEN, required = false) @Nullable String token, @Valid @RequestBody CreatePayment body) {
+        PaymentService.Created created = this.payments.create(body.orderNo(), key, token);
+        return ResponseEntity.status(created.isNew() ? HttpStatus.CREATED : HttpStatus.OK)
+            .location(URI.create("/api/payments/" + created.payment().paymentNo()))
+            .body(created.payment());
+    }
+
+    @PostMapping("/tokens")
+    ResponseEntity<Map<String, String>> token(@Valid @RequestBody CreatePayment body) {
+        return ResponseEntity.status(HttpStatus.CREATED)
+            .body(Map.of("orderNo", body.orderNo(), "token", this.payments.issueToken(body.orderNo())));
+    }
+
+    @GetMapping("/{paymentNo}")
+    Payment get(@PathVariable String paymentNo) {
+        return this.payments.get(paymentNo);
+    }
+
+    @GetMapping
+    List<Payment> ofOrder(@RequestParam String orderNo) {
+        return this.payments.ofOrder(orderNo);
+    }
+
+    @ExceptionHandler
+    ProblemDetail notPayable(NotPayableException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
+        problem.setType(URI.create(PROBLEMS + "order-not-payable"));
+        problem.setTitle("Order not payable");
+        return problem;
+    }
+
+    @ExceptionHandler
+    ProblemDetail unknown(UnknownPaymentException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
+        problem.setType(URI.create(PROBLEMS + "unknown-payment"));
+        problem.setTitle("Unknown payment");
+        return problem;
+    }
+
+    record CreatePayment(@NotBlank String orderNo) {
+    }
+}
