@@ -19,6 +19,9 @@ class PaymentApplicationTests {
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
         ServiceTestProperties.register(registry);
+        // the repository's marked test keys (the working directory is the module's)
+        registry.add("payment.channel.merchant-private-key", () -> "file:../config/test-keys/merchant-private.pem");
+        registry.add("payment.channel.channel-public-key", () -> "file:../config/test-keys/channel-public.pem");
     }
 
     @Test
