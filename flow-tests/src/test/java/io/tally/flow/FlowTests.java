@@ -85,8 +85,8 @@ class FlowTests {
     }
 
     /**
-     * 240 orders, each paid at the channel with its callback aimed at the order's cancellation time, from 250 ms
-     * before to 350 ms after it (the canceller polls every 100 ms): the payment and the cancellation race in both
+     * 240 orders, each paid at the channel with its callback aimed at the order's cancellation time, from 450 ms
+     * before to 150 ms after it (the canceller polls every 100 ms): the payment and the cancellation race in both
      * orders. Every order ends paid with its money kept, or cancelled with its money refunded once.
      */
     @Test
@@ -102,7 +102,7 @@ class FlowTests {
                 JsonNode awaiting = awaitStatus(orderNo, "AWAITING_PAYMENT");
                 Instant cancelAt = this.system.instant(awaiting.get("payDeadline")).plus(FlowFixtures.CANCEL_GRACE);
                 String paymentNo = createPayment(orderNo);
-                long offset = ThreadLocalRandom.current().nextLong(-250, 351);
+                long offset = ThreadLocalRandom.current().nextLong(-450, 151);
                 long delay = Duration.between(Instant.now(), cancelAt).toMillis() + offset;
                 assertThat(this.system.pay(paymentNo, Math.max(0, delay)).status()).isEqualTo(200);
                 return orderNo;
@@ -122,6 +122,29 @@ class FlowTests {
         System.out.printf("Race of %d orders: %d paid, %d cancelled (%d of them refunded after capture)%n", orders,
                 outcome.paid(), outcome.cancelled(), outcome.cancelledWithMoneyBack());
         assertThat(outcome.paid() + outcome.cancelled()).isEqualTo(orders);
+        // When did each callback land, against its order's cancellation time?
+        Map<String, Instant> cancelAt = new java.util.HashMap<>();
+        this.system.jdbc(this.system.order).query("SELECT order_no, cancel_at FROM customer_order WHERE user_id LIKE ?",
+                (java.sql.ResultSet rs) -> {
+                    cancelAt.put(rs.getString(1), rs.getObject(2, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC));
+                }, "racer-%-" + sku);
+        long[] before = new long[2];
+        long[] after = new long[2];
+        this.system.jdbc(this.system.payment).query("""
+                SELECT p.order_no, c.received_at, p.status FROM channel_callback c JOIN payment p ON p.payment_no = c.out_trade_no""",
+                (java.sql.ResultSet rs) -> {
+                    Instant due = cancelAt.get(rs.getString(1));
+                    if (due != null) {
+                        Instant landed = rs.getObject(2, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC);
+                        int won = "SUCCEEDED".equals(rs.getString(3)) ? 0 : 1;
+                        (landed.isBefore(due) ? before : after)[won]++;
+                    }
+                });
+        System.out.printf("Callbacks landed before the cancellation time: %d (payment won %d, cancel won %d); after it: %d "
+                + "(payment won %d, cancel won %d)%n", before[0] + before[1], before[0], before[1], after[0] + after[1],
+                after[0], after[1]);
+        assertThat(before[0] + before[1]).as("callbacks that landed before their cancellation time").isPositive();
+        assertThat(after[0] + after[1]).as("callbacks that landed after their cancellation time").isPositive();
         assertThat(outcome.paid()).as("payments that won the race").isPositive();
         assertThat(outcome.cancelledWithMoneyBack()).as("cancellations that won over captured money").isPositive();
     }
