@@ -82,7 +82,11 @@ class CallbackSender {
         };
         if (plan.reorder()) {
             synchronized (this.held) {
-                this.held.add(() -> this.scheduler.schedule(start, plan.delayMs(), TimeUnit.MILLISECONDS));
+                this.held.add(() -> {
+                    for (int copy = 0; copy < plan.copies(); copy++) {
+                        send(notifyUrl, trade.outTradeNo(), body, 0);
+                    }
+                });
             }
             if (plan.releaseHeld()) {
                 releaseHeld();
@@ -92,16 +96,19 @@ class CallbackSender {
         this.scheduler.schedule(start, plan.delayMs(), TimeUnit.MILLISECONDS);
     }
 
-    /** Sends the held (reordered) callbacks, the last held first. */
+    /** Sends the held (reordered) callbacks at once, the last held first (their delay does not apply). */
     int releaseHeld() {
         List<Runnable> release;
         synchronized (this.held) {
             release = new ArrayList<>(this.held);
             this.held.clear();
         }
-        for (int i = release.size() - 1; i >= 0; i--) {
-            release.get(i).run();
-        }
+        // one after the other on one thread, the last held first
+        this.scheduler.execute(() -> {
+            for (int i = release.size() - 1; i >= 0; i--) {
+                release.get(i).run();
+            }
+        });
         return release.size();
     }
 

@@ -1,7 +1,6 @@
 package io.tally.inventory.stock;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -203,9 +202,5 @@ public class Stock {
             // The counts disagree with the reservation: roll back and let the retry and dead-letter path show it.
             throw new IllegalStateException("Cannot " + what + " " + line + ": the SKU's reserved count is too low");
         }
-    }
-
-    Instant now() {
-        return this.clock.instant();
     }
 }
