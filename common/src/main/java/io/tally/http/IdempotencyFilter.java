@@ -44,7 +44,7 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
     /** Set on a replayed response. */
     public static final String REPLAYED = "Idempotent-Replayed";
 
-    static final String PROBLEM_BASE = "https://tally.example/problems/";
+    static final String PROBLEM_BASE = Problems.BASE;
 
     private final IdempotentRequests requests;
 

@@ -108,15 +108,7 @@ class FlowTests {
                 return orderNo;
             });
         }
-        ExecutorService pool = Executors.newFixedThreadPool(24);
-        try {
-            for (Future<String> flow : pool.invokeAll(flows)) {
-                flow.get();
-            }
-        }
-        finally {
-            pool.shutdown();
-        }
+        runAll(flows, 24);
         Invariants.Outcome outcome = await().atMost(Duration.ofMinutes(2))
             .until(() -> checked(this.invariants), o -> o != null);
         System.out.printf("Race of %d orders: %d paid, %d cancelled (%d of them refunded after capture)%n", orders,
@@ -306,15 +298,7 @@ class FlowTests {
                 return null;
             });
         }
-        ExecutorService pool = Executors.newFixedThreadPool(10);
-        try {
-            for (Future<Void> race : pool.invokeAll(races)) {
-                race.get();
-            }
-        }
-        finally {
-            pool.shutdown();
-        }
+        runAll(races, 10);
         Invariants.Outcome outcome = await().atMost(CONVERGED).until(() -> checked(this.invariants), o -> o != null);
         assertThat(outcome.paid() + outcome.cancelled()).isEqualTo(orders);
     }
@@ -362,6 +346,19 @@ class FlowTests {
         JsonNode cancelled = awaitStatus(orderNo, "CANCELLED");
         assertThat(cancelled.get("cancelReason").asString()).isEqualTo("TIMEOUT");
         await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
+    /** Runs the tasks on that many threads and rethrows the first failure. */
+    private static <T> void runAll(List<Callable<T>> tasks, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (Future<T> task : pool.invokeAll(tasks)) {
+                task.get();
+            }
+        }
+        finally {
+            pool.shutdown();
+        }
     }
 
     private Invariants.Outcome checked(Invariants invariants) {

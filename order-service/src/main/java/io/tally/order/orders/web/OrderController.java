@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
+import io.tally.http.Problems;
 import io.tally.order.orders.Order;
 import io.tally.order.orders.OrderNotCancellableException;
 import io.tally.order.orders.OrderService;
@@ -32,8 +33,6 @@ import io.tally.order.orders.UnknownOrderException;
 @RestController
 @RequestMapping("/api/orders")
 class OrderController {
-
-    private static final String PROBLEMS = "https://tally.example/problems/";
 
     private final OrderService orders;
 
@@ -61,18 +60,12 @@ class OrderController {
 
     @ExceptionHandler
     ProblemDetail unknown(UnknownOrderException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
-        problem.setType(URI.create(PROBLEMS + "unknown-order"));
-        problem.setTitle("Unknown order");
-        return problem;
+        return Problems.of(HttpStatus.NOT_FOUND, "unknown-order", "Unknown order", ex.getMessage());
     }
 
     @ExceptionHandler
     ProblemDetail notCancellable(OrderNotCancellableException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
-        problem.setType(URI.create(PROBLEMS + "order-not-cancellable"));
-        problem.setTitle("Order not cancellable");
-        return problem;
+        return Problems.of(HttpStatus.CONFLICT, "order-not-cancellable", "Order not cancellable", ex.getMessage());
     }
 
     record PlaceOrder(@NotBlank @Size(max = 64) String userId, @NotEmpty @Size(max = 50) List<@Valid Item> items) {

@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
+import io.tally.http.Problems;
 import io.tally.payment.payments.NotPayableException;
 import io.tally.payment.payments.Payment;
 import io.tally.payment.payments.PaymentService;
@@ -35,8 +36,6 @@ class PaymentController {
 
     /** The optional one-time payment token header. */
     static final String TOKEN = "Payment-Token";
-
-    private static final String PROBLEMS = "https://tally.example/problems/";
 
     private final PaymentService payments;
 
@@ -72,18 +71,12 @@ class PaymentController {
 
     @ExceptionHandler
     ProblemDetail notPayable(NotPayableException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
-        problem.setType(URI.create(PROBLEMS + "order-not-payable"));
-        problem.setTitle("Order not payable");
-        return problem;
+        return Problems.of(HttpStatus.CONFLICT, "order-not-payable", "Order not payable", ex.getMessage());
     }
 
     @ExceptionHandler
     ProblemDetail unknown(UnknownPaymentException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
-        problem.setType(URI.create(PROBLEMS + "unknown-payment"));
-        problem.setTitle("Unknown payment");
-        return problem;
+        return Problems.of(HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment", ex.getMessage());
     }
 
     record CreatePayment(@NotBlank String orderNo) {
