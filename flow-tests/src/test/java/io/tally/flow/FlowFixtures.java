@@ -62,6 +62,8 @@ final class FlowFixtures {
 
     final KeyPair channelKeys;
 
+    private final Path keys;
+
     final String gatewayUrl;
 
     final String orderUrl;
@@ -78,7 +80,8 @@ final class FlowFixtures {
         String prefix = TestInfrastructure.newBrokerPrefix();
         KeyPair merchant = PemKeys.generate();
         this.channelKeys = PemKeys.generate();
-        Path keys = Files.createTempDirectory("tally-flow-keys");
+        this.keys = Files.createTempDirectory("tally-flow-keys");
+        Path keys = this.keys;
         Path merchantPrivate = Files.writeString(keys.resolve("merchant-private.pem"), PemKeys.pem(merchant.getPrivate()));
         Path channelPrivate = Files.writeString(keys.resolve("channel-private.pem"), PemKeys.pem(this.channelKeys.getPrivate()));
         Path channelPublic = Files.writeString(keys.resolve("channel-public.pem"), PemKeys.pem(this.channelKeys.getPublic()));
@@ -157,6 +160,7 @@ final class FlowFixtures {
         for (ConfigurableApplicationContext context : List.of(this.payment, this.order, this.inventory, this.gateway)) {
             context.close();
         }
+        org.springframework.util.FileSystemUtils.deleteRecursively(this.keys.toFile());
     }
 
     private static String url(ConfigurableApplicationContext context) {

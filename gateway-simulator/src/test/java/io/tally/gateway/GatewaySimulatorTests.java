@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,6 +66,9 @@ class GatewaySimulatorTests {
     record Received(Instant at, String body, String timestamp, String nonce, String signature) {
     }
 
+    @TempDir
+    static Path keyDir;
+
     @BeforeAll
     static void start() throws Exception {
         merchantServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -80,7 +84,6 @@ class GatewaySimulatorTests {
             exchange.close();
         });
         merchantServer.start();
-        Path keyDir = Files.createTempDirectory("gateway-keys");
         SpringApplication application = GatewayApplication.application();
         gateway = application.run("--server.port=0", "--gateway.key-dir=" + keyDir, "--gateway.merchants[0].id=M1",
                 "--gateway.merchants[0].public-key=" + PemKeys.pem(merchant.getPublic()),
