@@ -348,6 +348,43 @@ class FlowTests {
         await().atMost(CONVERGED).untilAsserted(this.invariants::check);
     }
 
+    @Test
+    void severalCancellersRacingOnADueOrderCancelItOnce() throws Exception {
+        String sku = sku();
+        this.invariants.stock(sku, 100, 5);
+        String orderNo = this.invariants.place("kate-" + sku, Map.of(sku, 1));
+        JsonNode awaiting = awaitStatus(orderNo, "AWAITING_PAYMENT");
+        Instant cancelAt = this.system.instant(awaiting.get("payDeadline")).plus(FlowFixtures.CANCEL_GRACE);
+        var orders = this.system.order.getBean(io.tally.order.orders.OrderService.class);
+        await().atMost(CONVERGED).until(() -> !Instant.now().isBefore(cancelAt));
+        // Eight more cancellers (as eight more instances would run) against the service's own poller.
+        List<Callable<Boolean>> cancellers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            cancellers.add(() -> orders.timeOut(orderNo));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        long won;
+        try {
+            won = pool.invokeAll(cancellers).stream().filter(f -> {
+                try {
+                    return f.get();
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }).count();
+        }
+        finally {
+            pool.shutdown();
+        }
+        assertThat(won).isLessThanOrEqualTo(1);
+        awaitStatus(orderNo, "CANCELLED");
+        assertThat(this.system.jdbc(this.system.order).queryForObject(
+                "SELECT COUNT(*) FROM tally_outbox WHERE aggregate_id = ? AND event_type = 'order.cancelled'",
+                Integer.class, orderNo)).isEqualTo(1);
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
     /** Runs the tasks on that many threads and rethrows the first failure. */
     private static <T> void runAll(List<Callable<T>> tasks, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
