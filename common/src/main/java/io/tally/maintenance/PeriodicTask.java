@@ -58,6 +58,19 @@ public final class PeriodicTask implements SmartLifecycle {
         this.scheduler = executor;
     }
 
+    /** Runs the task once more as soon as the current run (if any) ends; does nothing when stopped. */
+    public void wakeUp() {
+        ScheduledExecutorService executor = this.scheduler;
+        if (executor != null) {
+            try {
+                executor.execute(this::runOnce);
+            }
+            catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // stopped meanwhile: the next start runs it
+            }
+        }
+    }
+
     private void runOnce() {
         try {
             this.task.run();

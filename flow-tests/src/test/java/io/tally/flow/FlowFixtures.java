@@ -50,7 +50,15 @@ final class FlowFixtures {
     static final String OPERATOR = "Basic " + Base64.getEncoder()
         .encodeToString(("operator:" + ServiceTestProperties.OPERATOR_PASSWORD).getBytes(StandardCharsets.UTF_8));
 
-    private static volatile FlowFixtures started;
+    private static final Map<String, FlowFixtures> started = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Active queries late enough that callbacks, not queries, race the cancellations. */
+    private static final List<String> LATE_QUERIES = List.of("--payment.checks.query-delays=1h");
+
+    /** Active queries and refund retries within a test's time, and no daily reconciliation. */
+    private static final List<String> FAST_CHECKS = List.of("--payment.checks.query-delays=1500ms,400ms,800ms",
+            "--payment.checks.query-max-attempts=6", "--payment.checks.refund-delays=300ms,600ms",
+            "--payment.checks.refund-max-attempts=5", "--payment.checks.lease=10s");
 
     final ConfigurableApplicationContext gateway;
 
@@ -76,7 +84,7 @@ final class FlowFixtures {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private FlowFixtures() throws IOException {
+    private FlowFixtures(List<String> paymentSettings) throws IOException {
         String prefix = TestInfrastructure.newBrokerPrefix();
         KeyPair merchant = PemKeys.generate();
         this.channelKeys = PemKeys.generate();
@@ -111,35 +119,44 @@ final class FlowFixtures {
         this.inventory = start(InventoryApplication.application(), common, "--server.port=0");
         this.order = start(OrderApplication.application(), common, "--server.port=0", "--order.payment-window=" + PAYMENT_WINDOW.toMillis() + "ms",
                 "--order.cancel-grace=" + CANCEL_GRACE.toMillis() + "ms", "--order.timeout-poll=100ms");
-        this.payment = start(PaymentApplication.application(), common, "--server.port=" + paymentPort,
+        List<String> payment = new ArrayList<>(List.of("--server.port=" + paymentPort,
                 "--payment.channel.base-url=" + this.gatewayUrl, "--payment.channel.merchant-id=M100",
                 "--payment.channel.merchant-private-key=file:" + merchantPrivate,
                 "--payment.channel.channel-public-key=file:" + channelPublic,
-                "--payment.channel.notify-url=" + this.paymentUrl + "/api/payments/callbacks");
+                "--payment.channel.notify-url=" + this.paymentUrl + "/api/payments/callbacks",
+                "--payment.reconciliation.enabled=false", "--payment.checks.poll=100ms"));
+        payment.addAll(paymentSettings);
+        this.payment = start(PaymentApplication.application(), common, payment.toArray(String[]::new));
         this.orderUrl = url(this.order);
         this.inventoryUrl = url(this.inventory);
     }
 
-    /** The running system, started on first use and stopped when the JVM exits. */
+    /** The running system whose callbacks, not active queries, race the cancellations; started on first use. */
     static FlowFixtures system() {
-        FlowFixtures current = started;
-        if (current == null) {
-            synchronized (FlowFixtures.class) {
-                current = started;
-                if (current == null) {
-                    try {
-                        current = new FlowFixtures();
-                    }
-                    catch (IOException ex) {
-                        throw new UncheckedIOException(ex);
-                    }
-                    started = current;
-                    FlowFixtures stopping = current;
-                    Runtime.getRuntime().addShutdownHook(new Thread(stopping::stop, "stop-flow"));
-                }
+        return started("callbacks", LATE_QUERIES);
+    }
+
+    /** A third running system, for reconciliation: only its own trades are in its channel's statements. */
+    static FlowFixtures reconciliationSystem() {
+        return started("reconciliation", FAST_CHECKS);
+    }
+
+    /** A second running system whose active queries and refund retries run within a test's time. */
+    static FlowFixtures channelSystem() {
+        return started("channel", FAST_CHECKS);
+    }
+
+    private static FlowFixtures started(String name, List<String> paymentSettings) {
+        return started.computeIfAbsent(name, n -> {
+            try {
+                FlowFixtures system = new FlowFixtures(paymentSettings);
+                Runtime.getRuntime().addShutdownHook(new Thread(system::stop, "stop-flow-" + n));
+                return system;
             }
-        }
-        return current;
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        });
     }
 
     private static ConfigurableApplicationContext start(SpringApplication application, List<String> common,
@@ -272,6 +289,10 @@ final class FlowFixtures {
         if (!faults.isEmpty()) {
             send("POST", this.gatewayUrl + "/gateway/faults", faults, Map.of());
         }
+    }
+
+    Answer admin(String method, String path, Object body) {
+        return send(method, this.paymentUrl + path, body, Map.of("Authorization", OPERATOR));
     }
 
     JsonNode ledger(String outTradeNo) {

@@ -82,6 +82,13 @@ class GatewayController {
         return paid;
     }
 
+    /** The merchant's statement of a day, as CSV (a merchant call: signed). */
+    @GetMapping(path = "/statements/{date}", produces = "text/csv")
+    String statement(@PathVariable java.time.LocalDate date,
+            @org.springframework.web.bind.annotation.RequestHeader(io.tally.channel.ChannelHeaders.MERCHANT) String merchantId) {
+        return this.trades.statement(merchantId, date);
+    }
+
     @GetMapping("/ledger")
     List<LedgerEntry> ledger() {
         return this.trades.ledger();

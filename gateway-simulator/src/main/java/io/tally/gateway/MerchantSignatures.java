@@ -52,7 +52,8 @@ class MerchantSignatures extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getRequestURI();
-        boolean merchantCall = path.startsWith("/gateway/trades") || path.startsWith("/gateway/refunds");
+        boolean merchantCall = path.startsWith("/gateway/trades") || path.startsWith("/gateway/refunds")
+                || path.startsWith("/gateway/statements");
         return !merchantCall || path.endsWith("/pay");
     }
 

@@ -135,6 +135,47 @@ class Trades {
         return find(outTradeNo).request;
     }
 
+    /**
+     * The merchant's statement of a day (UTC) as CSV: every capture and every refund made that day, and a
+     * closing line with the counts and totals a reader checks the lines against.
+     */
+    String statement(String merchantId, java.time.LocalDate day) {
+        Instant from = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant to = day.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        StringBuilder csv = new StringBuilder("# statement,merchant=" + merchantId + ",date=" + day + "\n");
+        csv.append("type,out_trade_no,trade_no,refund_no,amount,time\n");
+        int lines = 0;
+        long payments = 0;
+        long refunded = 0;
+        List<TradeState> sorted = new ArrayList<>(this.trades.values());
+        sorted.sort(Comparator.comparing(t -> t.request.outTradeNo()));
+        for (TradeState trade : sorted) {
+            synchronized (trade) {
+                if (!trade.request.merchantId().equals(merchantId)) {
+                    continue;
+                }
+                if (trade.paidAt != null && !trade.paidAt.isBefore(from) && trade.paidAt.isBefore(to)) {
+                    csv.append("PAYMENT,").append(trade.request.outTradeNo()).append(',').append(trade.tradeNo)
+                        .append(",,").append(trade.captured).append(',').append(trade.paidAt).append('\n');
+                    lines++;
+                    payments += trade.captured;
+                }
+                for (Refund refund : trade.refunds) {
+                    if (!refund.refundedAt().isBefore(from) && refund.refundedAt().isBefore(to)) {
+                        csv.append("REFUND,").append(trade.request.outTradeNo()).append(',').append(trade.tradeNo)
+                            .append(',').append(refund.refundNo()).append(',').append(refund.amount()).append(',')
+                            .append(refund.refundedAt()).append('\n');
+                        lines++;
+                        refunded += refund.amount();
+                    }
+                }
+            }
+        }
+        csv.append("# total,lines=").append(lines).append(",payments=").append(payments).append(",refunds=")
+            .append(refunded).append('\n');
+        return csv.toString();
+    }
+
     List<LedgerEntry> ledger() {
         List<LedgerEntry> entries = new ArrayList<>();
         Instant now = this.clock.instant();

@@ -42,7 +42,7 @@ public class ChannelClient {
 
     private final ChannelProperties properties;
 
-    ChannelClient(ChannelProperties properties, Clock clock, RestClient.Builder builder) {
+    ChannelClient(ChannelProperties properties, Clock clock, RestClient.Builder builder, ExchangeLog exchangeLog) {
         this.properties = properties;
         PrivateKey key = PemKeys.privateKey(read(properties.merchantPrivateKey(), "payment.channel.merchant-private-key"));
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
@@ -51,6 +51,7 @@ public class ChannelClient {
         this.http = builder.baseUrl(properties.baseUrl().toString())
             .requestFactory(factory)
             .requestInterceptor(new Signing(properties.merchantId(), key, clock))
+            .requestInterceptor(new ExchangeLogging.ClientInterceptor(exchangeLog))
             .build();
     }
 
@@ -93,6 +94,11 @@ public class ChannelClient {
             .body(new RefundRequest(this.properties.merchantId(), outTradeNo, refundNo, amount, reason))
             .retrieve()
             .body(Refund.class);
+    }
+
+    /** The channel's statement of a day, as CSV. */
+    public String statement(java.time.LocalDate day) {
+        return this.http.get().uri("/gateway/statements/{day}", day).retrieve().body(String.class);
     }
 
     /** Our merchant id. */

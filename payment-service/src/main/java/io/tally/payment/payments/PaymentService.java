@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -46,11 +47,18 @@ public class PaymentService {
 
     private final Counter abnormal;
 
-    PaymentService(Payments payments, ChannelClient channel, Outbox outbox, Clock clock, MeterRegistry meters) {
+    private final PaymentProperties properties;
+
+    private final ApplicationEventPublisher events;
+
+    PaymentService(Payments payments, ChannelClient channel, Outbox outbox, Clock clock, MeterRegistry meters,
+            PaymentProperties properties, ApplicationEventPublisher events) {
         this.payments = payments;
         this.channel = channel;
         this.outbox = outbox;
         this.clock = clock;
+        this.properties = properties;
+        this.events = events;
         this.abnormal = Counter.builder("tally.payment.abnormal")
             .description("Callbacks that did not match their payment (amount, merchant, trade)")
             .register(meters);
@@ -107,7 +115,8 @@ public class PaymentService {
             }
         }
         String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
-        this.payments.insert(paymentNo, order, idempotencyKey, now);
+        this.payments.insert(paymentNo, order, idempotencyKey, now,
+                now.plus(PaymentProperties.delay(this.properties.queryDelays(), 0)));
         Trade trade = this.channel.createTrade(paymentNo, order.amount(), order.currency(), order.payDeadline(),
                 "Order " + orderNo);
         this.payments.tradeCreated(paymentNo, trade.tradeNo());
@@ -177,7 +186,7 @@ public class PaymentService {
         String mismatch = mismatch(payment, notification);
         String outcome;
         if (mismatch != null) {
-            outcome = abnormal(payment, notification, mismatch, now);
+            outcome = abnormal(payment, "callback " + notification.notificationId(), mismatch, now);
         }
         else if (!Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
             outcome = "ignored: trade status " + notification.tradeStatus();
@@ -216,10 +225,10 @@ public class PaymentService {
         return null;
     }
 
-    private String abnormal(Payment payment, Notification notification, String mismatch, Instant now) {
+    private String abnormal(Payment payment, String source, String mismatch, Instant now) {
         this.abnormal.increment();
-        log.error("ALERT payment {} of order {}: callback {} does not match: {}", payment.paymentNo(), payment.orderNo(),
-                notification.notificationId(), mismatch);
+        log.error("ALERT payment {} of order {}: {} does not match: {}", payment.paymentNo(), payment.orderNo(), source,
+                mismatch);
         if (this.payments.markAbnormal(payment.paymentNo(), mismatch, now)) {
             this.outbox.publish(payment.orderNo(), new PaymentAbnormal(payment.paymentNo(), payment.orderNo(), mismatch));
             return "abnormal: " + mismatch;
@@ -228,27 +237,100 @@ public class PaymentService {
     }
 
     /**
-     * Refunds the payment's captured money: records the refund under the number derived from the payment, moves
-     * the payment to {@code REFUNDING} (an abnormal payment keeps its status), asks the channel, and records the
-     * result. Repeating it never refunds twice: the channel is idempotent by refund number.
+     * Requests the refund of the payment's captured money, in the caller's transaction: records it under the
+     * number derived from the payment and moves the payment to {@code REFUNDING} (an abnormal payment keeps its
+     * status). The refund worker issues it after the commit, and retries it with the same number until the
+     * channel confirms it, so it is issued once.
      */
     private void refund(Payment payment, String reason) {
         Instant now = this.clock.instant();
         String refundNo = refundNo(payment.paymentNo());
-        this.payments.requestRefund(refundNo, payment, now);
+        if (this.payments.requestRefund(refundNo, payment, reason, now)) {
+            log.info("Refund {} of {} requested for payment {} (order {}): {}", refundNo, payment.amount(),
+                    payment.paymentNo(), payment.orderNo(), reason);
+            this.events.publishEvent(new RefundRequested(refundNo));
+        }
         if (payment.status() == PaymentStatus.SUCCEEDED || payment.status() == PaymentStatus.CLOSED) {
             this.payments.move(payment.paymentNo(), payment.status(), PaymentStatus.REFUNDING, now);
         }
-        Refund refund = this.channel.refund(payment.paymentNo(), refundNo, payment.amount(), reason);
-        if (this.payments.refundIssued(refundNo, refund.refundedAt())) {
-            if (payment.status() != PaymentStatus.ABNORMAL) {
-                this.payments.move(payment.paymentNo(), PaymentStatus.REFUNDING, PaymentStatus.REFUNDED, now);
-            }
-            log.info("Refunded {} of payment {} (order {}): {}", payment.amount(), payment.paymentNo(),
-                    payment.orderNo(), reason);
-            this.outbox.publish(payment.orderNo(),
-                    new PaymentRefunded(payment.paymentNo(), payment.orderNo(), refundNo, payment.amount()));
+    }
+
+    /** A refund was requested; published in the requesting transaction. */
+    public record RefundRequested(String refundNo) {
+    }
+
+    /** The channel confirmed the refund: it is recorded, the payment is refunded, once. */
+    @Transactional
+    public void refundConfirmed(Payments.RefundTask task, Refund refund) {
+        Instant now = this.clock.instant();
+        if (!this.payments.refundIssued(task.refundNo(), refund.refundedAt())) {
+            return;
         }
+        this.payments.lock(task.paymentNo())
+            .filter(p -> p.status() == PaymentStatus.REFUNDING)
+            .ifPresent(p -> this.payments.move(p.paymentNo(), PaymentStatus.REFUNDING, PaymentStatus.REFUNDED, now));
+        log.info("Refunded {} of payment {} (order {}) as {}", task.amount(), task.paymentNo(), task.orderNo(),
+                task.refundNo());
+        this.outbox.publish(task.orderNo(),
+                new PaymentRefunded(task.paymentNo(), task.orderNo(), task.refundNo(), task.amount()));
+    }
+
+    /**
+     * Applies what a query learnt of a paying payment, through the same transitions as a callback: paid becomes
+     * {@code SUCCEEDED} (and is refunded when the order is cancelled), closed or expired becomes {@code CLOSED}.
+     * @param trade the channel's view, {@code null} when it knows no such trade
+     * @return what was learnt, or {@code null} when the payment is still unknown
+     */
+    @Transactional
+    public @Nullable String applyQuery(String paymentNo, @Nullable Trade trade) {
+        Instant now = this.clock.instant();
+        Payment payment = this.payments.lock(paymentNo).orElseThrow(() -> new UnknownPaymentException(paymentNo));
+        if (payment.status() != PaymentStatus.PAYING) {
+            return "settled meanwhile: " + payment.status();
+        }
+        if (trade == null) {
+            return null;
+        }
+        return switch (trade.status()) {
+            case WAIT_PAY -> null;
+            case CLOSED -> {
+                this.payments.move(paymentNo, PaymentStatus.PAYING, PaymentStatus.CLOSED, now);
+                yield "closed at the channel";
+            }
+            case SUCCESS -> {
+                if (trade.captured() != payment.amount()) {
+                    yield abnormal(payment, "query", "captured " + trade.captured() + " where " + payment.amount()
+                            + " was asked", now);
+                }
+                this.payments.succeed(paymentNo, trade.tradeNo(), trade.paidAt() != null ? trade.paidAt() : now,
+                        trade.captured(), now);
+                this.outbox.publish(payment.orderNo(), new PaymentSucceeded(paymentNo, payment.orderNo(),
+                        payment.amount(), trade.tradeNo(), trade.paidAt() != null ? trade.paidAt() : now));
+                if (this.payments.orderCancelled(payment.orderNo())) {
+                    refund(get(paymentNo), "paid (found by query) for a cancelled order");
+                    yield "paid, found by query; refunded: the order is cancelled";
+                }
+                yield "paid, found by query";
+            }
+        };
+    }
+
+    /**
+     * Repairs a capture the channel's statement shows and we missed: a paying payment becomes {@code SUCCEEDED}
+     * (refunded if its order is cancelled), a closed one is refunded (captured after close).
+     * @return the repair made, or {@code null} when the payment's state does not allow a safe repair
+     */
+    @Transactional
+    public @Nullable String repairCapture(String paymentNo, Trade trade) {
+        Payment payment = this.payments.lock(paymentNo).orElseThrow(() -> new UnknownPaymentException(paymentNo));
+        return switch (payment.status()) {
+            case PAYING -> applyQuery(paymentNo, trade);
+            case CLOSED -> {
+                refund(payment, "captured after close, found by reconciliation");
+                yield "captured after close: refund requested";
+            }
+            default -> null;
+        };
     }
 
     /** Stores a verified callback raw, before it is applied. */

@@ -70,14 +70,104 @@ class Payments {
         this.jdbc.sql(CANCEL_PAYABLE).param("orderNo", orderNo).param("reason", reason).param("now", SqlTime.of(now)).update();
     }
 
-    void insert(String paymentNo, PayableOrder order, @Nullable String idempotencyKey, Instant now) {
+    void insert(String paymentNo, PayableOrder order, @Nullable String idempotencyKey, Instant now, Instant firstQuery) {
         this.jdbc.sql("""
                 INSERT INTO payment (payment_no, order_no, amount, currency, status, expire_at, idempotency_key,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'PAYING', ?, ?, ?, ?)""")
+                    created_at, updated_at, next_query_at)
+                VALUES (?, ?, ?, ?, 'PAYING', ?, ?, ?, ?, ?)""")
             .params(paymentNo, order.orderNo(), order.amount(), order.currency(), SqlTime.of(order.payDeadline()),
-                    idempotencyKey, SqlTime.of(now), SqlTime.of(now))
+                    idempotencyKey, SqlTime.of(now), SqlTime.of(now), SqlTime.of(firstQuery))
             .update();
+    }
+
+    /** Claims due payments for an active query: locked, skipped by other instances, leased until {@code leaseUntil}. */
+    static final String DUE_QUERIES = """
+            SELECT payment_no FROM payment
+            WHERE status = 'PAYING' AND next_query_at <= :now AND flagged_at IS NULL
+            ORDER BY next_query_at LIMIT :limit FOR UPDATE SKIP LOCKED""";
+
+    static final String DUE_REFUNDS = """
+            SELECT refund_no FROM refund
+            WHERE status = 'REQUESTED' AND next_attempt_at <= :now AND flagged_at IS NULL
+            ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED""";
+
+    List<String> claimQueries(Instant now, Instant leaseUntil, int limit) {
+        List<String> due = this.jdbc.sql(DUE_QUERIES).param("now", SqlTime.of(now)).param("limit", limit)
+            .query(String.class).list();
+        if (!due.isEmpty()) {
+            this.jdbc.sql("UPDATE payment SET next_query_at = :lease WHERE payment_no IN (:due)")
+                .param("lease", SqlTime.of(leaseUntil)).param("due", due).update();
+        }
+        return due;
+    }
+
+    List<String> claimRefunds(Instant now, Instant leaseUntil, int limit) {
+        List<String> due = this.jdbc.sql(DUE_REFUNDS).param("now", SqlTime.of(now)).param("limit", limit)
+            .query(String.class).list();
+        if (!due.isEmpty()) {
+            this.jdbc.sql("UPDATE refund SET next_attempt_at = :lease WHERE refund_no IN (:due)")
+                .param("lease", SqlTime.of(leaseUntil)).param("due", due).update();
+        }
+        return due;
+    }
+
+    /** Records a query's result; {@code next} {@code null} ends the queries (flagged or settled). */
+    void queried(String paymentNo, String result, @Nullable Instant next, boolean flag, Instant now) {
+        this.jdbc.sql("""
+                UPDATE payment SET query_attempts = query_attempts + 1, last_query_result = ?, next_query_at = ?,
+                    flagged_at = CASE WHEN ? THEN ? ELSE flagged_at END
+                WHERE payment_no = ?""")
+            .params(result.length() > 255 ? result.substring(0, 255) : result, SqlTime.of(next), flag, SqlTime.of(now),
+                    paymentNo)
+            .update();
+    }
+
+    int queryAttempts(String paymentNo) {
+        return this.jdbc.sql("SELECT query_attempts FROM payment WHERE payment_no = ?").param(paymentNo)
+            .query(Integer.class).single();
+    }
+
+    /** Makes a payment's next query due now (an operator's action). */
+    void queryNow(String paymentNo, Instant now) {
+        this.jdbc.sql("UPDATE payment SET next_query_at = ?, flagged_at = NULL WHERE payment_no = ?")
+            .params(SqlTime.of(now), paymentNo).update();
+    }
+
+    Optional<RefundTask> refundTask(String refundNo) {
+        return this.jdbc.sql("""
+                SELECT r.refund_no, r.payment_no, r.order_no, r.amount, r.status, r.attempts, r.reason
+                FROM refund r WHERE r.refund_no = ?""")
+            .param(refundNo)
+            .query((rs, n) -> new RefundTask(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                    rs.getString(5), rs.getInt(6), rs.getString(7)))
+            .optional();
+    }
+
+    void refundFailed(String refundNo, String error, @Nullable Instant next, boolean flag, Instant now) {
+        this.jdbc.sql("""
+                UPDATE refund SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                    flagged_at = CASE WHEN ? THEN ? ELSE flagged_at END
+                WHERE refund_no = ? AND status = 'REQUESTED'""")
+            .params(error.length() > 1000 ? error.substring(0, 1000) : error, SqlTime.of(next), flag, SqlTime.of(now),
+                    refundNo)
+            .update();
+    }
+
+    /** Makes a refund due now and lifts its flag (an operator's action); {@code false} if it is not pending. */
+    boolean retryRefundNow(String refundNo, Instant now) {
+        return this.jdbc.sql("""
+                UPDATE refund SET next_attempt_at = ?, flagged_at = NULL WHERE refund_no = ? AND status = 'REQUESTED'""")
+            .params(SqlTime.of(now), refundNo).update() == 1;
+    }
+
+    void operatorAction(String action, String target, String operator, @Nullable String detail, Instant now) {
+        this.jdbc.sql("INSERT INTO operator_action (action, target, operator, detail, acted_at) VALUES (?, ?, ?, ?, ?)")
+            .params(action, target, operator, detail, SqlTime.of(now)).update();
+    }
+
+    /** A refund to issue. */
+    record RefundTask(String refundNo, String paymentNo, String orderNo, long amount, String status, int attempts,
+            @Nullable String reason) {
     }
 
     void tradeCreated(String paymentNo, String tradeNo) {
@@ -130,11 +220,13 @@ class Payments {
     }
 
     /** Records the refund request; {@code false} when it exists already (its number is derived from the payment). */
-    boolean requestRefund(String refundNo, Payment payment, Instant now) {
+    boolean requestRefund(String refundNo, Payment payment, String reason, Instant now) {
         return this.jdbc.sql("""
-                INSERT IGNORE INTO refund (refund_no, payment_no, order_no, amount, status, requested_at)
-                VALUES (?, ?, ?, ?, 'REQUESTED', ?)""")
-            .params(refundNo, payment.paymentNo(), payment.orderNo(), payment.amount(), SqlTime.of(now))
+                INSERT IGNORE INTO refund (refund_no, payment_no, order_no, amount, status, requested_at, reason,
+                    next_attempt_at)
+                VALUES (?, ?, ?, ?, 'REQUESTED', ?, ?, ?)""")
+            .params(refundNo, payment.paymentNo(), payment.orderNo(), payment.amount(), SqlTime.of(now),
+                    reason.length() > 255 ? reason.substring(0, 255) : reason, SqlTime.of(now))
             .update() == 1;
     }
 
@@ -181,6 +273,12 @@ class Payments {
                 refundNo == null ? null : new Payment.RefundView(refundNo, rs.getLong("refund_amount"),
                         rs.getString("refund_status"), SqlTime.instant(rs.getObject("refunded_at", LocalDateTime.class))),
                 SqlTime.instant(rs.getObject("created_at", LocalDateTime.class)));
+    }
+
+    /** Whether the order is cancelled (payments of it must not keep money). */
+    boolean orderCancelled(String orderNo) {
+        return this.jdbc.sql("SELECT status FROM payable_order WHERE order_no = ?").param(orderNo).query(String.class)
+            .optional().map("CANCELLED"::equals).orElse(false);
     }
 
     /** An order payment-service may take money for. */

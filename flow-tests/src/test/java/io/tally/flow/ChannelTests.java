@@ -1,0 +1,225 @@
+package io.tally.flow;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * When the channel misbehaves: active queries, refund retries, operator compensation and the exchange log, on
+ * a system whose queries and retries run within seconds. Each test ends with the invariants of DESIGN section 8.
+ */
+class ChannelTests {
+
+    private static final Duration CONVERGED = Duration.ofSeconds(60);
+
+    private final FlowFixtures system = FlowFixtures.channelSystem();
+
+    private final Invariants invariants = new Invariants(this.system);
+
+    private final JdbcTemplate payments = this.system.jdbc(this.system.payment);
+
+    @AfterEach
+    void clearFaults() {
+        this.system.faults(Map.of());
+    }
+
+    @Test
+    void aDroppedCallbackIsFoundByQueryAndAppliedOnce() {
+        String orderNo = awaitingOrder("lena");
+        String paymentNo = createPayment(orderNo);
+        this.system.faults(Map.of("dropCallbacks", 1));
+        this.system.pay(paymentNo, null);
+
+        awaitStatus(orderNo, "PAID");
+        assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(this.payments.queryForObject("SELECT last_query_result FROM payment WHERE payment_no = ?", String.class,
+                paymentNo)).isEqualTo("paid, found by query");
+        assertThat(this.system.ledger(paymentNo).get("callbacksSent").asInt()).isZero();
+        assertThat(exchanges(paymentNo)).extracting(e -> e.get("method").asString() + " " + e.get("responseStatus").asInt())
+            .contains("GET 200");
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
+    @Test
+    void queriesBackOffWhileTheChannelIsDownThenRecover() {
+        String orderNo = awaitingOrder("mike");
+        String paymentNo = createPayment(orderNo);
+        this.system.faults(Map.of("dropCallbacks", 1, "failQueries", 2));
+        this.system.pay(paymentNo, null);
+
+        awaitStatus(orderNo, "PAID");
+        List<JsonNode> queries = exchanges(paymentNo).stream().filter(e -> "GET".equals(e.get("method").asString())).toList();
+        assertThat(queries).extracting(e -> e.get("responseStatus").asInt()).containsExactly(503, 503, 200);
+        Instant first = Instant.parse(queries.get(0).get("startedAt").asString());
+        Instant second = Instant.parse(queries.get(1).get("startedAt").asString());
+        Instant third = Instant.parse(queries.get(2).get("startedAt").asString());
+        assertThat(Duration.between(first, second)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(Duration.between(second, third)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+        assertThat(this.payments.queryForObject("SELECT query_attempts FROM payment WHERE payment_no = ?", Integer.class,
+                paymentNo)).isEqualTo(3);
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
+    @Test
+    void aPaymentStillUnknownAfterEveryQueryIsFlaggedAndAnOperatorQueriesItNow() {
+        String orderNo = awaitingOrder("nina");
+        // The channel is down for queries and closes: the payment stays unknown.
+        this.system.faults(Map.of("failQueries", 1000, "failCloses", 1000));
+        String paymentNo = createPayment(orderNo);
+
+        await().atMost(CONVERGED).until(() -> this.payments.queryForObject(
+                "SELECT flagged_at IS NOT NULL FROM payment WHERE payment_no = ?", Boolean.class, paymentNo));
+        assertThat(this.payments.queryForObject("SELECT query_attempts FROM payment WHERE payment_no = ?", Integer.class,
+                paymentNo)).isEqualTo(6);
+        assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("PAYING");
+        assertThat(this.system.admin("GET", "/api/admin/payments/flagged", null).body().get("payments").toString())
+            .contains(paymentNo);
+        assertThat(this.system.payment.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+            .counter("tally.payment.flagged").count()).isPositive();
+
+        this.system.faults(Map.of());
+        assertThat(this.system.send("POST", this.system.paymentUrl + "/api/admin/payments/" + paymentNo + "/query", null,
+                Map.of()).status()).as("operators only").isEqualTo(401);
+        FlowFixtures.Answer queried = this.system.admin("POST", "/api/admin/payments/" + paymentNo + "/query", null);
+        assertThat(queried.status()).isEqualTo(200);
+        assertThat(queried.body().get("outcome").asString()).isEqualTo("closed at the channel");
+        assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("CLOSED");
+        JsonNode action = this.system.admin("GET", "/api/admin/actions/" + paymentNo, null).body().get(0);
+        assertThat(action.get("action").asString()).isEqualTo("QUERY_PAYMENT");
+        assertThat(action.get("operator").asString()).isEqualTo("operator");
+        assertThat(action.get("detail").asString()).isEqualTo("closed at the channel");
+        awaitStatus(orderNo, "CANCELLED");
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
+    @Test
+    void aCaptureWithoutCallbackOnACancelledOrderIsRefundedOnce() {
+        String orderNo = awaitingOrder("omar");
+        String paymentNo = createPayment(orderNo);
+        this.system.faults(Map.of("captureWithoutCallback", true));
+        this.system.pay(paymentNo, null);
+        assertThat(this.system.cancel(orderNo).status()).isEqualTo(200);
+
+        await().atMost(CONVERGED).untilAsserted(() -> {
+            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
+            this.invariants.check();
+        });
+        assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
+    }
+
+    @Test
+    void aRefundThatFailsTwiceIsRetriedWithTheSameNumberAndIssuedOnce() {
+        String orderNo = awaitingOrder("pia");
+        String paymentNo = createPayment(orderNo);
+        this.system.faults(Map.of("captureWithoutCallback", true, "failRefunds", 2));
+        this.system.pay(paymentNo, null);
+        this.system.cancel(orderNo);
+
+        await().atMost(CONVERGED).untilAsserted(() -> {
+            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
+            this.invariants.check();
+        });
+        List<JsonNode> refunds = exchanges(paymentNo).stream()
+            .filter(e -> e.get("endpoint").asString().equals("/gateway/refunds")).toList();
+        assertThat(refunds).extracting(e -> e.get("responseStatus").asInt()).containsExactly(503, 503, 200);
+        assertThat(refunds).extracting(e -> e.get("refundNo").asString()).containsOnly(paymentNo + "-R1");
+        assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
+        assertThat(this.system.order(orderNo).get("refundedAmount").asLong()).isEqualTo(300);
+    }
+
+    @Test
+    void anOperatorRetriesARefundFlaggedAfterEveryAttemptFailed() {
+        String orderNo = awaitingOrder("quinn");
+        String paymentNo = createPayment(orderNo);
+        String refundNo = paymentNo + "-R1";
+        this.system.faults(Map.of("captureWithoutCallback", true, "failRefunds", 100));
+        this.system.pay(paymentNo, null);
+        this.system.cancel(orderNo);
+
+        await().atMost(CONVERGED).until(() -> Boolean.TRUE.equals(this.payments.queryForObject(
+                "SELECT flagged_at IS NOT NULL FROM refund WHERE refund_no = ?", Boolean.class, refundNo)));
+        assertThat(this.payments.queryForObject("SELECT attempts FROM refund WHERE refund_no = ?", Integer.class, refundNo))
+            .isEqualTo(5);
+        assertThat(this.system.ledger(paymentNo).get("refunded").asLong()).isZero();
+
+        this.system.faults(Map.of());
+        FlowFixtures.Answer retried = this.system.admin("POST", "/api/admin/refunds/" + refundNo + "/retry", null);
+        assertThat(retried.status()).isEqualTo(200);
+        assertThat(retried.body().get("outcome").asString()).isEqualTo("refunded");
+        assertThat(this.system.admin("POST", "/api/admin/refunds/" + refundNo + "/retry", null).status()).isEqualTo(409);
+        assertThat(this.system.admin("GET", "/api/admin/actions/" + refundNo, null).body().get(0).get("action").asString())
+            .isEqualTo("RETRY_REFUND");
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
+    }
+
+    @Test
+    void theExchangeLogKeepsEveryExchangeOfAPaymentEvenOfARolledBackTransaction() {
+        String orderNo = awaitingOrder("rosa");
+        String paymentNo = createPayment(orderNo);
+        // The close on cancellation fails once: the handler's transaction rolls back and is retried.
+        this.system.faults(Map.of("failCloses", 1));
+        this.system.cancel(orderNo);
+        await().atMost(CONVERGED)
+            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("CLOSED"));
+        assertThat(exchanges(paymentNo)).extracting(e -> e.get("direction").asString() + " " + e.get("method").asString()
+                + " " + e.get("endpoint").asString() + " " + e.get("responseStatus").asInt())
+            .containsExactly("OUTBOUND POST /gateway/trades 201",
+                    "OUTBOUND POST /gateway/trades/" + paymentNo + "/close 503",
+                    "OUTBOUND POST /gateway/trades/" + paymentNo + "/close 200");
+        JsonNode create = exchanges(paymentNo).get(0);
+        assertThat(create.get("requestHeaders").asString()).contains("X-Channel-Signature", "X-Channel-Nonce");
+        assertThat(create.get("requestBody").asString()).contains("\"outTradeNo\":\"" + paymentNo + "\"");
+
+        String paidOrder = awaitingOrder("sam");
+        String paid = createPayment(paidOrder);
+        this.system.pay(paid, null);
+        awaitStatus(paidOrder, "PAID");
+        await().atMost(CONVERGED).untilAsserted(() -> assertThat(exchanges(paid))
+            .anySatisfy(e -> {
+                assertThat(e.get("direction").asString()).isEqualTo("INBOUND");
+                assertThat(e.get("responseStatus").asInt()).isEqualTo(200);
+                assertThat(e.get("responseBody").asString()).isEqualTo("success");
+                assertThat(e.get("requestHeaders").asString()).contains("X-Channel-Signature");
+            }));
+        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+    }
+
+    private List<JsonNode> exchanges(String paymentNo) {
+        FlowFixtures.Answer answer = this.system.admin("GET", "/api/admin/payments/" + paymentNo + "/exchanges", null);
+        assertThat(answer.status()).isEqualTo(200);
+        List<JsonNode> list = new java.util.ArrayList<>();
+        answer.body().forEach(list::add);
+        return list;
+    }
+
+    private String awaitingOrder(String user) {
+        String sku = "SKU-" + UUID.randomUUID().toString().substring(0, 8);
+        this.invariants.stock(sku, 300, 3);
+        String orderNo = this.invariants.place(user + "-" + sku, Map.of(sku, 1));
+        awaitStatus(orderNo, "AWAITING_PAYMENT");
+        return orderNo;
+    }
+
+    private String createPayment(String orderNo) {
+        FlowFixtures.Answer created = await().atMost(CONVERGED)
+            .until(() -> this.system.createPayment(orderNo), a -> a.status() == 201);
+        return created.body().get("paymentNo").asString();
+    }
+
+    private JsonNode awaitStatus(String orderNo, String status) {
+        return await().atMost(CONVERGED).until(() -> this.system.order(orderNo),
+                order -> status.equals(order.get("status").asString()));
+    }
+}

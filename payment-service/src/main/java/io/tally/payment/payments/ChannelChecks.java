@@ -1,0 +1,157 @@
+package io.tally.payment.payments;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.RestClientException;
+
+import io.tally.channel.ChannelMessages.Refund;
+import io.tally.channel.ChannelMessages.Trade;
+import io.tally.payment.channel.ChannelClient;
+
+/**
+ * What payment-service asks the channel on its own: active queries of payments without callback, and refunds
+ * until the channel confirms them. Both are scheduled in the database ({@code next_query_at},
+ * {@code next_attempt_at}), so they survive restarts, and claimed with {@code FOR UPDATE SKIP LOCKED} and a lease,
+ * so several instances never work on one payment or refund at once. A refund is always requested with the
+ * number derived from its payment.
+ */
+@Component
+public class ChannelChecks {
+
+    private static final Logger log = LoggerFactory.getLogger(ChannelChecks.class);
+
+    private final Payments payments;
+
+    private final PaymentService service;
+
+    private final ChannelClient channel;
+
+    private final TransactionTemplate transaction;
+
+    private final Clock clock;
+
+    private final PaymentProperties properties;
+
+    private final Counter flaggedPayments;
+
+    private final Counter flaggedRefunds;
+
+    ChannelChecks(Payments payments, PaymentService service, ChannelClient channel, TransactionTemplate transaction,
+            Clock clock, PaymentProperties properties, MeterRegistry meters) {
+        this.payments = payments;
+        this.service = service;
+        this.channel = channel;
+        this.transaction = transaction;
+        this.clock = clock;
+        this.properties = properties;
+        this.flaggedPayments = Counter.builder("tally.payment.flagged")
+            .description("Payments still unknown after every query, flagged for an operator")
+            .register(meters);
+        this.flaggedRefunds = Counter.builder("tally.refund.flagged")
+            .description("Refunds not confirmed after every attempt, or refused, flagged for an operator")
+            .register(meters);
+    }
+
+    /** Queries the due payments; answers how many. */
+    int runQueries() {
+        Instant now = this.clock.instant();
+        List<String> due = this.transaction.execute(status -> this.payments.claimQueries(now,
+                now.plus(this.properties.lease()), this.properties.batch()));
+        due.forEach(this::query);
+        return due.size();
+    }
+
+    /** Issues the due refunds; answers how many. */
+    int runRefunds() {
+        Instant now = this.clock.instant();
+        List<String> due = this.transaction.execute(status -> this.payments.claimRefunds(now,
+                now.plus(this.properties.lease()), this.properties.batch()));
+        due.forEach(this::issue);
+        return due.size();
+    }
+
+    /** Queries one payment now and applies what the channel answers; answers what was learnt. */
+    public String query(String paymentNo) {
+        Trade trade;
+        try {
+            trade = this.channel.query(paymentNo);
+        }
+        catch (RestClientException ex) {
+            return reschedule(paymentNo, "query failed: " + ex.getMessage());
+        }
+        String learnt = this.service.applyQuery(paymentNo, trade);
+        if (learnt == null) {
+            return reschedule(paymentNo, trade == null ? "unknown at the channel" : "not paid yet");
+        }
+        this.transaction.executeWithoutResult(status -> this.payments.queried(paymentNo, learnt, null, false,
+                this.clock.instant()));
+        log.info("Query of payment {}: {}", paymentNo, learnt);
+        return learnt;
+    }
+
+    private String reschedule(String paymentNo, String result) {
+        Instant now = this.clock.instant();
+        int attempts = this.payments.queryAttempts(paymentNo) + 1;
+        if (attempts >= this.properties.queryMaxAttempts()) {
+            this.transaction.executeWithoutResult(status -> this.payments.queried(paymentNo, result, null, true, now));
+            this.flaggedPayments.increment();
+            log.error("ALERT payment {} is still unknown after {} queries ({}): flagged for an operator", paymentNo,
+                    attempts, result);
+            return result + "; flagged";
+        }
+        Instant next = now.plus(PaymentProperties.delay(this.properties.queryDelays(), attempts));
+        this.transaction.executeWithoutResult(status -> this.payments.queried(paymentNo, result, next, false, now));
+        log.info("Query {} of payment {}: {}; next at {}", attempts, paymentNo, result, next);
+        return result;
+    }
+
+    /** Issues one refund now (the same number every time); answers what happened. */
+    public String issue(String refundNo) {
+        Payments.RefundTask task = this.payments.refundTask(refundNo).orElse(null);
+        if (task == null || !"REQUESTED".equals(task.status())) {
+            return "not pending";
+        }
+        Instant now = this.clock.instant();
+        try {
+            Refund refund = this.channel.refund(task.paymentNo(), refundNo, task.amount(),
+                    task.reason() != null ? task.reason() : "refund");
+            this.service.refundConfirmed(task, refund);
+            return "refunded";
+        }
+        catch (HttpClientErrorException ex) {
+            // The channel refused it: retrying the same request cannot help.
+            String error = ex.getStatusCode() + " " + ex.getResponseBodyAsString();
+            this.transaction.executeWithoutResult(status -> this.payments.refundFailed(refundNo, error, null, true, now));
+            this.flaggedRefunds.increment();
+            log.error("ALERT refund {} of payment {} refused by the channel ({}): flagged for an operator", refundNo,
+                    task.paymentNo(), error);
+            return "refused: " + error;
+        }
+        catch (RestClientException ex) {
+            int attempts = task.attempts() + 1;
+            boolean flag = attempts >= this.properties.refundMaxAttempts();
+            Instant next = flag ? null : now.plus(PaymentProperties.delay(this.properties.refundDelays(), attempts - 1));
+            this.transaction.executeWithoutResult(
+                    status -> this.payments.refundFailed(refundNo, String.valueOf(ex.getMessage()), next, flag, now));
+            if (flag) {
+                this.flaggedRefunds.increment();
+                log.error("ALERT refund {} of payment {} failed {} times ({}): flagged for an operator", refundNo,
+                        task.paymentNo(), attempts, ex.getMessage());
+                return "failed; flagged";
+            }
+            log.warn("Refund {} of payment {} failed (attempt {}: {}); next attempt at {}", refundNo, task.paymentNo(),
+                    attempts, ex.getMessage(), next);
+            return "failed; next attempt at " + next;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.tally.payment.payments;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Operators' actions on payments and refunds, each recorded with who and when. */
+@Component
+public class OperatorActions {
+
+    private final Payments payments;
+
+    private final JdbcClient jdbc;
+
+    private final Clock clock;
+
+    OperatorActions(Payments payments, JdbcClient jdbc, Clock clock) {
+        this.payments = payments;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** Records an action. */
+    @Transactional
+    public void record(String action, String target, String operator, @Nullable String detail) {
+        this.payments.operatorAction(action, target, operator,
+                detail != null && detail.length() > 1000 ? detail.substring(0, 1000) : detail, this.clock.instant());
+    }
+
+    /** Makes a pending refund due now and lifts its flag; {@code false} when it is not pending. */
+    @Transactional
+    public boolean retryRefundNow(String refundNo) {
+        return this.payments.retryRefundNow(refundNo, this.clock.instant());
+    }
+
+    /** The payments and refunds flagged for an operator. */
+    @Transactional(readOnly = true)
+    public Map<String, Object> flagged() {
+        return Map.of("payments", this.jdbc.sql("""
+                SELECT payment_no, order_no, status, query_attempts, last_query_result, flagged_at FROM payment
+                WHERE flagged_at IS NOT NULL ORDER BY flagged_at""").query().listOfRows(),
+                "refunds", this.jdbc.sql("""
+                SELECT refund_no, payment_no, amount, attempts, last_error, flagged_at FROM refund
+                WHERE flagged_at IS NOT NULL AND status = 'REQUESTED' ORDER BY flagged_at""").query().listOfRows());
+    }
+
+    /** The actions taken on a payment or refund, oldest first. */
+    @Transactional(readOnly = true)
+    public List<Map<String, Object>> of(String target) {
+        return this.jdbc.sql("SELECT action, target, operator, detail, acted_at FROM operator_action WHERE target = ? ORDER BY id")
+            .param(target)
+            .query()
+            .listOfRows();
+    }
+}

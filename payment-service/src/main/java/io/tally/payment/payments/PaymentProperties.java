@@ -1,0 +1,31 @@
+package io.tally.payment.payments;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Active queries and refund retries.
+ *
+ * @param queryDelays the wait before the first query of a payment without callback, then between queries; the
+ * last one repeats
+ * @param queryMaxAttempts after this many queries a payment still unknown is flagged for an operator
+ * @param refundDelays the waits between attempts of a refund the channel did not confirm; the last one repeats
+ * @param refundMaxAttempts after this many failed attempts a refund is flagged for an operator
+ * @param poll how often due queries and refunds are looked for
+ * @param batch how many are claimed at once
+ * @param lease how long a claimed query or refund is reserved for its claimer (longer than a channel call)
+ */
+@ConfigurationProperties("payment.checks")
+public record PaymentProperties(@DefaultValue({ "1m", "5m", "15m", "1h" }) List<Duration> queryDelays,
+        @DefaultValue("27") int queryMaxAttempts, @DefaultValue({ "10s", "1m", "5m", "15m", "1h" }) List<Duration> refundDelays,
+        @DefaultValue("20") int refundMaxAttempts, @DefaultValue("1s") Duration poll, @DefaultValue("20") int batch,
+        @DefaultValue("1m") Duration lease) {
+
+    /** The wait after the given number of attempts. */
+    static Duration delay(List<Duration> delays, int attempts) {
+        return delays.get(Math.min(attempts, delays.size() - 1));
+    }
+}

@@ -1,0 +1,74 @@
+package io.tally.payment.payments.web;
+
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.tally.http.Problems;
+import io.tally.payment.channel.ExchangeLog;
+import io.tally.payment.payments.ChannelChecks;
+import io.tally.payment.payments.OperatorActions;
+import io.tally.payment.payments.PaymentService;
+
+/** Operators' compensation endpoints: query a payment now, retry a stuck refund, read the exchange log. */
+@RestController
+@RequestMapping("/api/admin")
+class PaymentAdminController {
+
+    private final ChannelChecks checks;
+
+    private final PaymentService payments;
+
+    private final ExchangeLog exchanges;
+
+    private final OperatorActions actions;
+
+    PaymentAdminController(ChannelChecks checks, PaymentService payments, ExchangeLog exchanges, OperatorActions actions) {
+        this.checks = checks;
+        this.payments = payments;
+        this.exchanges = exchanges;
+        this.actions = actions;
+    }
+
+    @PostMapping("/payments/{paymentNo}/query")
+    Map<String, Object> query(@PathVariable String paymentNo, Principal operator) {
+        this.payments.get(paymentNo);
+        String outcome = this.checks.query(paymentNo);
+        this.actions.record("QUERY_PAYMENT", paymentNo, operator.getName(), outcome);
+        return Map.of("payment", this.payments.get(paymentNo), "outcome", outcome);
+    }
+
+    @PostMapping("/refunds/{refundNo}/retry")
+    ResponseEntity<?> retryRefund(@PathVariable String refundNo, Principal operator) {
+        if (!this.actions.retryRefundNow(refundNo)) {
+            return ResponseEntity.status(HttpStatus.CONFLICT).body(Problems.of(HttpStatus.CONFLICT, "refund-not-pending",
+                    "Refund not pending", "Refund " + refundNo + " is unknown or already confirmed"));
+        }
+        String outcome = this.checks.issue(refundNo);
+        this.actions.record("RETRY_REFUND", refundNo, operator.getName(), outcome);
+        return ResponseEntity.ok(Map.of("refundNo", refundNo, "outcome", outcome));
+    }
+
+    @GetMapping("/payments/{paymentNo}/exchanges")
+    List<ExchangeLog.Stored> exchanges(@PathVariable String paymentNo) {
+        return this.exchanges.ofTrade(paymentNo);
+    }
+
+    @GetMapping("/payments/flagged")
+    Map<String, Object> flagged() {
+        return this.actions.flagged();
+    }
+
+    @GetMapping("/actions/{target}")
+    List<Map<String, Object>> actions(@PathVariable String target) {
+        return this.actions.of(target);
+    }
+}

@@ -1,0 +1,79 @@
+package io.tally.payment.reconciliation;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The channel's statement of a day: its captures and refunds, checked against its closing line.
+ *
+ * @param lines every capture and refund
+ */
+record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
+
+    private static final Pattern TOTAL = Pattern.compile("# total,lines=(\\d+),payments=(\\d+),refunds=(\\d+)");
+
+    /** A line: a capture ({@code PAYMENT}) or a refund ({@code REFUND}). */
+    record Line(String type, String outTradeNo, String tradeNo, @Nullable String refundNo, long amount, Instant time) {
+
+        boolean isPayment() {
+            return "PAYMENT".equals(this.type);
+        }
+    }
+
+    /**
+     * Parses and checks a statement.
+     * @throws IllegalArgumentException when it is malformed, of another day, or its lines do not add up to its
+     * closing line
+     */
+    static Statement parse(String csv, LocalDate day) {
+        String[] rows = csv.split("\\R");
+        if (rows.length < 3 || !rows[0].startsWith("# statement,") || !rows[0].endsWith("date=" + day)) {
+            throw new IllegalArgumentException("Not a statement of " + day + ": " + (rows.length > 0 ? rows[0] : ""));
+        }
+        List<Line> lines = new ArrayList<>();
+        long payments = 0;
+        long refunds = 0;
+        Matcher total = null;
+        for (int i = 2; i < rows.length; i++) {
+            String row = rows[i].trim();
+            if (row.isEmpty()) {
+                continue;
+            }
+            if (row.startsWith("# total")) {
+                total = TOTAL.matcher(row);
+                if (!total.matches()) {
+                    throw new IllegalArgumentException("Malformed closing line: " + row);
+                }
+                continue;
+            }
+            String[] cells = row.split(",", -1);
+            if (cells.length != 6) {
+                throw new IllegalArgumentException("Malformed line " + (i + 1) + ": " + row);
+            }
+            Line line = new Line(cells[0], cells[1], cells[2], cells[3].isEmpty() ? null : cells[3],
+                    Long.parseLong(cells[4]), Instant.parse(cells[5]));
+            lines.add(line);
+            if (line.isPayment()) {
+                payments += line.amount();
+            }
+            else {
+                refunds += line.amount();
+            }
+        }
+        if (total == null) {
+            throw new IllegalArgumentException("The statement has no closing line: it may be cut short");
+        }
+        if (Integer.parseInt(total.group(1)) != lines.size() || Long.parseLong(total.group(2)) != payments
+                || Long.parseLong(total.group(3)) != refunds) {
+            throw new IllegalArgumentException("The statement's lines (" + lines.size() + ", payments " + payments
+                    + ", refunds " + refunds + ") do not add up to its closing line: " + total.group());
+        }
+        return new Statement(day, lines, payments, refunds);
+    }
+}
