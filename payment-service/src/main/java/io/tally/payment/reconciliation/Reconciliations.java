@@ -119,9 +119,8 @@ class Reconciliations {
 
     /** Differences held over by runs of earlier days, waiting for a later statement. */
     List<Difference> heldOverBefore(LocalDate day) {
-        return this.jdbc.sql(SELECT_DIFFERENCE + """
-                 WHERE status = 'HELD_OVER'
-                 AND run_id IN (SELECT id FROM reconciliation_run WHERE statement_date < ?) ORDER BY id""")
+        return this.jdbc.sql(SELECT_DIFFERENCE + " WHERE status = 'HELD_OVER'"
+                + " AND run_id IN (SELECT id FROM reconciliation_run WHERE statement_date < ?) ORDER BY id")
             .param(day)
             .query(Reconciliations::difference)
             .list();

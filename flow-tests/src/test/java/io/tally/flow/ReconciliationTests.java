@@ -1,0 +1,178 @@
+package io.tally.flow;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A reconciliation over a day with injected differences, on a system of its own (so that its channel's
+ * statement holds only this test's trades): it finds exactly those, repairs the safe one, parks the others for
+ * an operator, holds the one at the cut-off over to the next day, and records the operator's decision.
+ */
+class ReconciliationTests {
+
+    private static final Duration CONVERGED = Duration.ofSeconds(60);
+
+    private final FlowFixtures system = FlowFixtures.reconciliationSystem();
+
+    private final JdbcTemplate payments = this.system.jdbc(this.system.payment);
+
+    @Test
+    void findsExactlyTheInjectedDifferencesRepairsTheSafeOneAndParksTheOthers() {
+        // A: paid as it should be; no difference.
+        String a = paidPayment("a");
+        LocalDate day = Instant.parse(this.system.ledger(a).get("paidAt").asString()).atZone(ZoneOffset.UTC).toLocalDate();
+
+        // B: closed here on the user's cancel, yet captured at the channel afterwards, without callback.
+        String bOrder = awaitingOrder("b");
+        String b = createPayment(bOrder);
+        this.system.cancel(bOrder);
+        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(b).get("status").asString()));
+        this.system.faults(Map.of("captureAfterClose", true, "captureWithoutCallback", true));
+        assertThat(this.system.pay(b, null).status()).isEqualTo(200);
+        this.system.faults(Map.of());
+
+        // C and G: a success here that the channel never captured (a local bug), G close to the day's end.
+        String c = unpaidPayment("c");
+        String g = unpaidPayment("g");
+        Instant now = Instant.now();
+        corruptToSucceeded(c, now);
+        corruptToSucceeded(g, day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().minus(Duration.ofMinutes(5)));
+
+        // D: paid, but recorded here with another amount.
+        String d = paidPayment("d");
+        this.payments.update("UPDATE payment SET captured_amount = captured_amount - 1 WHERE payment_no = ?", d);
+
+        // E: the callback's amount was tampered with: abnormal here, captured there (then refunded on timeout).
+        String eOrder = awaitingOrder("e");
+        String e = createPayment(eOrder);
+        this.system.faults(Map.of("tamperAmount", true));
+        this.system.pay(e, null);
+        await().atMost(CONVERGED).until(() -> "ABNORMAL".equals(this.system.payment(e).get("status").asString()));
+        this.system.faults(Map.of());
+        await().atMost(CONVERGED).until(() -> refundStatus(e).equals("SUCCEEDED"));
+
+        // F: refunded, but recorded here with another amount.
+        String fOrder = awaitingOrder("f");
+        String f = createPayment(fOrder);
+        this.system.faults(Map.of("captureWithoutCallback", true));
+        this.system.pay(f, null);
+        this.system.faults(Map.of());
+        this.system.cancel(fOrder);
+        await().atMost(CONVERGED).until(() -> refundStatus(f).equals("SUCCEEDED"));
+        this.payments.update("UPDATE refund SET amount = amount - 1 WHERE payment_no = ?", f);
+
+        FlowFixtures.Answer run = this.system.admin("POST", "/api/admin/reconciliations", Map.of("date", day.toString()));
+        assertThat(run.status()).isEqualTo(201);
+        JsonNode report = run.body();
+        assertThat(report.get("run").get("status").asString()).isEqualTo("FINISHED");
+        Map<String, String> found = new HashMap<>();
+        for (JsonNode difference : report.get("differences")) {
+            found.put(difference.get("outTradeNo").asString(),
+                    difference.get("kind").asString() + " " + difference.get("status").asString());
+        }
+        assertThat(found).containsExactlyInAnyOrderEntriesOf(Map.of(
+                b, "MISSING_LOCAL REPAIRED",
+                c, "MISSING_AT_CHANNEL OPEN",
+                d, "AMOUNT_MISMATCH OPEN",
+                e, "STATUS_MISMATCH OPEN",
+                f, "REFUND_MISMATCH OPEN",
+                g, "MISSING_AT_CHANNEL HELD_OVER"));
+        assertThat(report.get("run").get("differences").asInt()).isEqualTo(4);
+        assertThat(report.get("run").get("repaired").asInt()).isEqualTo(1);
+        assertThat(report.get("run").get("heldOver").asInt()).isEqualTo(1);
+
+        // The repair went through the state machine: the capture after close is refunded, once.
+        await().atMost(CONVERGED).untilAsserted(() -> {
+            assertThat(this.system.payment(b).get("status").asString()).isEqualTo("REFUNDED");
+            assertThat(this.system.ledger(b).get("refunded").asLong()).isEqualTo(300);
+        });
+        assertThat(this.system.ledger(b).get("refunds")).hasSize(1);
+
+        // An operator resolves C with a recorded decision; once.
+        long cId = differenceId(report, c);
+        assertThat(this.system.admin("POST", "/api/admin/reconciliations/differences/" + cId + "/resolve", Map.of())
+            .status()).isEqualTo(400);
+        FlowFixtures.Answer resolved = this.system.admin("POST", "/api/admin/reconciliations/differences/" + cId + "/resolve",
+                Map.of("decision", "local record corrected by hand; no money moved"));
+        assertThat(resolved.status()).isEqualTo(200);
+        assertThat(resolved.body().get("status").asString()).isEqualTo("RESOLVED");
+        assertThat(resolved.body().get("resolvedBy").asString()).isEqualTo("operator");
+        assertThat(this.system.admin("POST", "/api/admin/reconciliations/differences/" + cId + "/resolve",
+                Map.of("decision", "again")).status()).isEqualTo(409);
+        assertThat(this.system.admin("GET", "/api/admin/reconciliations/differences?status=OPEN", null).body())
+            .hasSize(3);
+
+        // The next day's run checks what was held over: G is in neither statement, so it is reported now.
+        JsonNode next = this.system.admin("POST", "/api/admin/reconciliations", Map.of("date", day.plusDays(1).toString()))
+            .body();
+        assertThat(next.get("differences")).hasSize(1);
+        assertThat(next.get("differences").get(0).get("outTradeNo").asString()).isEqualTo(g);
+        assertThat(next.get("differences").get(0).get("status").asString()).isEqualTo("OPEN");
+        assertThat(this.system.admin("GET", "/api/admin/reconciliations", null).body()).hasSize(2);
+        assertThat(this.system.send("GET", this.system.paymentUrl + "/api/admin/reconciliations", null, Map.of()).status())
+            .isEqualTo(401);
+    }
+
+    private void corruptToSucceeded(String paymentNo, Instant paidAt) {
+        this.payments.update("""
+                UPDATE payment SET status = 'SUCCEEDED', captured_amount = amount, paid_at = ?, next_query_at = NULL
+                WHERE payment_no = ?""", LocalDateTime.ofInstant(paidAt, ZoneOffset.UTC).toString().replace('T', ' '),
+                paymentNo);
+    }
+
+    private String refundStatus(String paymentNo) {
+        JsonNode refund = this.system.payment(paymentNo).get("refund");
+        return refund == null || refund.isNull() ? "" : refund.get("status").asString();
+    }
+
+    private long differenceId(JsonNode report, String outTradeNo) {
+        for (JsonNode difference : report.get("differences")) {
+            if (difference.get("outTradeNo").asString().equals(outTradeNo)) {
+                return difference.get("id").asLong();
+            }
+        }
+        throw new AssertionError("No difference for " + outTradeNo);
+    }
+
+    private String paidPayment(String user) {
+        String orderNo = awaitingOrder(user);
+        String paymentNo = createPayment(orderNo);
+        this.system.pay(paymentNo, null);
+        await().atMost(CONVERGED).until(() -> "PAID".equals(this.system.status(orderNo)));
+        return paymentNo;
+    }
+
+    private String unpaidPayment(String user) {
+        String paymentNo = createPayment(awaitingOrder(user));
+        this.payments.update("UPDATE payment SET next_query_at = NULL WHERE payment_no = ?", paymentNo);
+        return paymentNo;
+    }
+
+    private String awaitingOrder(String user) {
+        String sku = "SKU-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(this.system.putStock(sku, 300, 3).status()).isEqualTo(200);
+        String orderNo = this.system.placeOrder(user + "-" + sku, Map.of(sku, 1));
+        await().atMost(CONVERGED).until(() -> "AWAITING_PAYMENT".equals(this.system.status(orderNo)));
+        return orderNo;
+    }
+
+    private String createPayment(String orderNo) {
+        FlowFixtures.Answer created = await().atMost(CONVERGED)
+            .until(() -> this.system.createPayment(orderNo), answer -> answer.status() == 201);
+        return created.body().get("paymentNo").asString();
+    }
+}
