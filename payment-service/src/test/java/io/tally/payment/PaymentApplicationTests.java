@@ -13,7 +13,7 @@ import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(properties = "spring.config.name=payment-service")
+@SpringBootTest(properties = { "spring.config.name=payment-service", "payment.reconciliation.enabled=false" })
 class PaymentApplicationTests {
 
     @DynamicPropertySource

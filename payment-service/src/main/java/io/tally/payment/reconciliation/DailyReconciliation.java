@@ -20,7 +20,7 @@ import io.tally.maintenance.PeriodicTask;
 class DailyReconciliation {
 
     @Bean
-    PeriodicTask dailyReconciliation(Reconciliation reconciliation, ReconciliationProperties properties, Clock clock) {
+    PeriodicTask dailyReconciliationTask(Reconciliation reconciliation, ReconciliationProperties properties, Clock clock) {
         return new PeriodicTask("daily-reconciliation", properties.poll(), properties.poll(), () -> {
             var now = clock.instant().atZone(ZoneOffset.UTC);
             LocalTime at = properties.dailyAt();

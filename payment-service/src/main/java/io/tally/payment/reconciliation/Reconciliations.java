@@ -94,16 +94,18 @@ class Reconciliations {
         return Optional.of(key.getKey().longValue());
     }
 
+    /** Finishes a run; a failed scheduled run gives up the day's slot, so the scheduler tries the day again. */
     void finish(long runId, String status, @Nullable Statement statement, int differences, int repaired, int heldOver,
             @Nullable String error, Instant now) {
         this.jdbc.sql("""
                 UPDATE reconciliation_run SET status = ?, statement_lines = ?, statement_total = ?, differences = ?,
-                    repaired = ?, held_over = ?, error = ?, finished_at = ?
+                    repaired = ?, held_over = ?, error = ?, finished_at = ?,
+                    scheduled_date = CASE WHEN ? = 'FAILED' THEN NULL ELSE scheduled_date END
                 WHERE id = ?""")
             .params(status, statement != null ? statement.lines().size() : null,
                     statement != null ? statement.payments() - statement.refunds() : null, differences, repaired,
                     heldOver, error != null && error.length() > 1000 ? error.substring(0, 1000) : error,
-                    SqlTime.of(now), runId)
+                    SqlTime.of(now), status, runId)
             .update();
     }
 
