@@ -59,8 +59,11 @@ public final class ChannelMessages {
         public static final String TRADE_SUCCESS = "TRADE_SUCCESS";
     }
 
-    /** A line of {@code GET /gateway/ledger}. */
+    /**
+     * A line of {@code GET /gateway/ledger}, with the faults injected into the trade's callbacks.
+     */
     public record LedgerEntry(String outTradeNo, String tradeNo, long amount, String currency, TradeStatus status,
-            long captured, long refunded, @Nullable Instant paidAt, List<Refund> refunds, int callbacksSent) {
+            long captured, long refunded, @Nullable Instant paidAt, List<Refund> refunds, int callbacksSent,
+            boolean callbackTampered, boolean callbackWithheld, int callbackCopies) {
     }
 }

@@ -65,6 +65,7 @@ class CallbackSender {
 
     /** Schedules the callbacks of a trade just paid, as the plan says. */
     void paid(Trade trade, Faults.CallbackPlan plan) {
+        this.trades.planned(trade.outTradeNo(), plan);
         if (!plan.send()) {
             log.info("Trade {} captured without callback (fault injected)", trade.outTradeNo());
             return;

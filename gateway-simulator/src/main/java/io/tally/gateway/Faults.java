@@ -27,15 +27,16 @@ class Faults {
      * @param failCloses the next n closes answer 503
      * @param failRefunds the next n refunds answer 503
      * @param slowCallsMs queries, closes and refunds answer only after this delay
+     * @param tamperCallbacks the callbacks of the next n paid trades carry a tampered amount (as {@code tamperAmount})
      * @param captureAfterClose a closed (not expired) trade can still be paid, as when a user's payment was in
      * flight at the channel when the merchant closed the trade
      */
     record Settings(@Nullable Integer duplicateCallbacks, @Nullable Integer duplicateCopies,
             @Nullable Integer dropCallbacks, @Nullable Long callbackDelayMs, @Nullable Integer reorderCallbacks,
             @Nullable Boolean tamperAmount, @Nullable Boolean captureWithoutCallback, @Nullable Integer failQueries,
-            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs, @Nullable Boolean captureAfterClose) {
+            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs, @Nullable Boolean captureAfterClose, @Nullable Integer tamperCallbacks) {
 
-        static final Settings NONE = new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false);
+        static final Settings NONE = new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false, 0);
 
         Settings merge(Settings update) {
             return new Settings(or(update.duplicateCallbacks, this.duplicateCallbacks),
@@ -45,7 +46,8 @@ class Faults {
                     or(update.captureWithoutCallback, this.captureWithoutCallback),
                     or(update.failQueries, this.failQueries), or(update.failCloses, this.failCloses),
                     or(update.failRefunds, this.failRefunds), or(update.slowCallsMs, this.slowCallsMs),
-                    or(update.captureAfterClose, this.captureAfterClose));
+                    or(update.captureAfterClose, this.captureAfterClose),
+                    or(update.tamperCallbacks, this.tamperCallbacks));
         }
 
         private static <T> @Nullable T or(@Nullable T value, @Nullable T fallback) {
@@ -81,7 +83,7 @@ class Faults {
             send = false;
             this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks() - 1,
                     s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
             s = this.settings;
         }
         int copies = 1;
@@ -89,7 +91,7 @@ class Faults {
             copies = Math.max(1, s.duplicateCopies());
             this.settings = new Settings(s.duplicateCallbacks() - 1, s.duplicateCopies(), s.dropCallbacks(),
                     s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
             s = this.settings;
         }
         boolean reorder = false;
@@ -98,12 +100,21 @@ class Faults {
             reorder = true;
             this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
                     s.callbackDelayMs(), s.reorderCallbacks() - 1, s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose());
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
             s = this.settings;
             release = s.reorderCallbacks() == 0;
         }
+        boolean tamper = Boolean.TRUE.equals(s.tamperAmount());
+        if (send && !tamper && s.tamperCallbacks() > 0) {
+            tamper = true;
+            this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
+                    s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
+                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(),
+                    s.tamperCallbacks() - 1);
+            s = this.settings;
+        }
         long delay = delayOverrideMs != null ? delayOverrideMs : s.callbackDelayMs();
-        return new CallbackPlan(send, copies, delay, Boolean.TRUE.equals(s.tamperAmount()), reorder, release);
+        return new CallbackPlan(send, copies, delay, tamper, reorder, release);
     }
 
     /** Whether this call of the given kind fails (consuming one of its count), after the configured slowness. */
@@ -123,7 +134,7 @@ class Faults {
                 this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
                         s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
                         s.failQueries() - ("query".equals(kind) ? 1 : 0), s.failCloses() - ("close".equals(kind) ? 1 : 0),
-                        s.failRefunds() - ("refund".equals(kind) ? 1 : 0), s.slowCallsMs(), s.captureAfterClose());
+                        s.failRefunds() - ("refund".equals(kind) ? 1 : 0), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
             }
         }
         if (slow > 0) {

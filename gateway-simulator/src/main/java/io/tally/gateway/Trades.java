@@ -120,6 +120,16 @@ class Trades {
         }
     }
 
+    /** Records how the trade's callbacks are sent (the faults injected into them). */
+    void planned(String outTradeNo, Faults.CallbackPlan plan) {
+        TradeState trade = find(outTradeNo);
+        synchronized (trade) {
+            trade.tampered = plan.tamper();
+            trade.withheld = !plan.send();
+            trade.copies = plan.copies();
+        }
+    }
+
     void callbackSent(String outTradeNo) {
         TradeState trade = find(outTradeNo);
         synchronized (trade) {
@@ -213,6 +223,12 @@ class Trades {
 
         int callbacksSent;
 
+        boolean tampered;
+
+        boolean withheld;
+
+        int copies;
+
         final List<Refund> refunds = new ArrayList<>();
 
         TradeState(CreateTrade request, String tradeNo) {
@@ -234,7 +250,7 @@ class Trades {
         LedgerEntry ledger() {
             return new LedgerEntry(this.request.outTradeNo(), this.tradeNo, this.request.amount(),
                     this.request.currency(), this.status, this.captured, this.refunded, this.paidAt,
-                    List.copyOf(this.refunds), this.callbacksSent);
+                    List.copyOf(this.refunds), this.callbacksSent, this.tampered, this.withheld, this.copies);
         }
     }
 }

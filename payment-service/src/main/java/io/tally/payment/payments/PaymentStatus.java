@@ -18,7 +18,7 @@ public enum PaymentStatus {
 
     REFUNDED(REFUNDING),
 
-    ABNORMAL(PAYING);
+    ABNORMAL(PAYING, SUCCEEDED);
 
     private final List<PaymentStatus> from;
 

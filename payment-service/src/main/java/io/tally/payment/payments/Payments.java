@@ -29,7 +29,7 @@ class Payments {
 
     static final String MARK_ABNORMAL = """
             UPDATE payment SET status = 'ABNORMAL', abnormal_reason = :reason, updated_at = :now
-            WHERE payment_no = :paymentNo AND status = 'PAYING'""";
+            WHERE payment_no = :paymentNo AND status IN ('PAYING', 'SUCCEEDED')""";
 
     /** An order stays payable until its cancellation, whichever event comes first. */
     static final String CANCEL_PAYABLE = """

@@ -1,0 +1,2 @@
+/** The services and the simulator as real processes: the demo story and the system test with kills. */
+package io.tally.system;
