@@ -25,7 +25,7 @@ public final class Cli {
         String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
         int basePort = Integer.parseInt(options.getOrDefault("base-port", "18081"));
         switch (command) {
-            case "demo" -> System.exit(Demo.run(home, basePort) ? 0 : 1);
+            case "demo" -> System.exit((options.containsKey("attach") ? Demo.attached(options) : Demo.run(home, basePort)) ? 0 : 1);
             case "soak" -> {
                 SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(
                         Integer.parseInt(options.getOrDefault("orders", "10000")),

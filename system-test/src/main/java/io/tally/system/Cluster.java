@@ -77,18 +77,45 @@ public final class Cluster implements AutoCloseable {
 
     private final String dbPassword = env("TALLY_DB_PASSWORD", "");
 
+    private final boolean attached;
+
     private int kills;
 
     private int brokerRestarts;
 
     public Cluster(Path home, Settings settings) {
+        this(home, settings, false);
+    }
+
+    private Cluster(Path home, Settings settings, boolean attached) {
         this.home = home.toAbsolutePath().normalize();
         this.settings = settings;
         this.logs = this.home.resolve("system-test/target/logs/" + this.run);
+        this.attached = attached;
+    }
+
+    /**
+     * The services already running on their default ports (8081, 8082, 8083, 8090), as docker compose starts
+     * them: nothing is started, killed or stopped, and checks go through the services' APIs only.
+     */
+    public static Cluster attached(String operatorPassword) {
+        return new Cluster(Path.of("."), new Settings(8081, Duration.ofMinutes(10), Duration.ofMinutes(1), operatorPassword,
+                List.of()), true);
+    }
+
+    /** Whether the services were started by someone else (docker compose). */
+    public boolean attached() {
+        return this.attached;
     }
 
     /** Starts every service and waits until each is healthy. */
     public void start() {
+        if (this.attached) {
+            for (Service service : Service.values()) {
+                awaitHealthy(service, Duration.ofMinutes(5));
+            }
+            return;
+        }
         try {
             Files.createDirectories(this.logs);
         }
@@ -112,7 +139,12 @@ public final class Cluster implements AutoCloseable {
 
     /** The broker-name prefix of this run. */
     public String prefix() {
-        return "sys" + this.run + ".";
+        return this.attached ? "" : "sys" + this.run + ".";
+    }
+
+    /** A short name of this run, for SKUs and users. */
+    public String runName() {
+        return this.run.substring(0, 6);
     }
 
     public Path logs() {
@@ -169,6 +201,14 @@ public final class Cluster implements AutoCloseable {
     }
 
     private int port(Service service) {
+        if (this.attached) {
+            return switch (service) {
+                case GATEWAY -> 8090;
+                case INVENTORY -> 8082;
+                case ORDER -> 8081;
+                case PAYMENT -> 8083;
+            };
+        }
         return this.settings.basePort() + service.offset;
     }
 
@@ -224,7 +264,7 @@ public final class Cluster implements AutoCloseable {
 
     private void awaitHealthy(Service service, Duration atMost) {
         await().atMost(atMost).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
-            if (!this.processes.get(service).isAlive()) {
+            if (!this.attached && !this.processes.get(service).isAlive()) {
                 throw new IllegalStateException(service.module + " exited; see " + this.logs.resolve(service.module + ".log"));
             }
             HttpResponse<String> health = this.http.send(HttpRequest.newBuilder(URI.create(url(service) + "/actuator/health"))
@@ -253,6 +293,9 @@ public final class Cluster implements AutoCloseable {
     /** Stops every service (SIGTERM: the topology of this run is deleted) and drops the run's databases. */
     @Override
     public void close() {
+        if (this.attached) {
+            return;
+        }
         List<Service> reverse = new ArrayList<>(this.processes.keySet());
         java.util.Collections.reverse(reverse);
         for (Service service : reverse) {

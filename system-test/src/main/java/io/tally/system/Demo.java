@@ -35,9 +35,22 @@ final class Demo {
 
     private final Map<String, Integer> stock = new LinkedHashMap<>();
 
-    private Demo(Cluster cluster) {
+    private final Map<String, String> options;
+
+    private Demo(Cluster cluster, Map<String, String> options) {
         this.cluster = cluster;
         this.api = new PublicApi(cluster);
+        this.options = options;
+    }
+
+    /** The story on the services docker compose started. */
+    static boolean attached(Map<String, String> options) throws Exception {
+        Cluster cluster = Cluster.attached(options.get("operator-password"));
+        say("Waiting for the services of docker compose to be healthy");
+        cluster.start();
+        say("All four are healthy (payment window and grace as configured: 10 min and 1 min by default, so Carol's and "
+                + "Dave's cancellations take that long; set ORDER_PAYMENT_WINDOW and ORDER_CANCEL_GRACE to shorten them).");
+        return new Demo(cluster, options).tell();
     }
 
     static boolean run(Path home, int basePort) throws Exception {
@@ -50,13 +63,13 @@ final class Demo {
         try (Cluster cluster = new Cluster(home, settings)) {
             cluster.start();
             say("All four are healthy. Payment window 12 s, cancellation 3 s after it.");
-            return new Demo(cluster).tell();
+            return new Demo(cluster, Map.of()).tell();
         }
     }
 
     private boolean tell() throws Exception {
-        String book = "BOOK-" + this.cluster.prefix().substring(3, 9);
-        String pen = "PEN-" + this.cluster.prefix().substring(3, 9);
+        String book = "BOOK-" + this.cluster.runName();
+        String pen = "PEN-" + this.cluster.runName();
         step("An operator stocks two SKUs: " + book + " (39.00, 20) and " + pen + " (5.00, 5)");
         this.api.putStock(book, 3900, 20);
         this.api.putStock(pen, 500, 5);
@@ -141,7 +154,7 @@ final class Demo {
     private void summary() {
         step("Summary");
         Map<String, JsonNode> ledger = this.api.ledger();
-        say(String.format("  %-24s %-36s %-10s %7s %-10s %8s %8s %7s", "order", "story", "status", "amount", "payment",
+        say(String.format("  %-24s %-38s %-10s %7s %-10s %8s %8s %7s", "order", "story", "status", "amount", "payment",
                 "captured", "refunded", "coupons"));
         for (Invariants.Placed order : this.placed) {
             JsonNode o = this.api.order(order.orderNo());
@@ -165,6 +178,9 @@ final class Demo {
     }
 
     private String poison() throws Exception {
+        if (this.cluster.attached()) {
+            return poisonThroughManagement();
+        }
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
         String messageId = "demo-poison-" + UUID.randomUUID();
@@ -188,6 +204,26 @@ final class Demo {
         return null;
     }
 
+    /** With docker compose the broker's AMQP port is not published: publish through the management API. */
+    private String poisonThroughManagement() throws Exception {
+        String messageId = "demo-poison-" + UUID.randomUUID();
+        String body = this.api.json.writeValueAsString(Map.of("properties", Map.of("message_id", messageId,
+                "delivery_mode", 2, "content_type", "application/json"), "routing_key", "order.created",
+                "payload", "{this is not an order", "payload_encoding", "string"));
+        String auth = java.util.Base64.getEncoder().encodeToString((this.options.get("rabbitmq-user") + ":"
+                + this.options.get("rabbitmq-password")).getBytes(StandardCharsets.UTF_8));
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+            .newBuilder(java.net.URI.create("http://127.0.0.1:15672/api/exchanges/%2F/order.events/publish"))
+            .header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200 || !response.body().contains("true")) {
+            throw new IllegalStateException("Could not publish the poison message: " + response.statusCode() + " " + response.body());
+        }
+        say("  published message " + messageId + " (through the management API)");
+        return messageId;
+    }
+
     private static JsonNode find(JsonNode list, String messageId) {
         for (JsonNode item : list.path("items").isMissingNode() ? list : list.path("items")) {
             if (messageId.equals(item.path("messageId").asString())) {
@@ -198,8 +234,8 @@ final class Demo {
     }
 
     private String place(String user, String sku, int quantity, String story) {
-        String orderNo = this.api.placeOrder(user + "-" + this.cluster.prefix().substring(3, 9), sku, quantity);
-        this.placed.add(new Invariants.Placed(orderNo, user + "-" + this.cluster.prefix().substring(3, 9), sku, quantity));
+        String orderNo = this.api.placeOrder(user + "-" + this.cluster.runName(), sku, quantity);
+        this.placed.add(new Invariants.Placed(orderNo, user + "-" + this.cluster.runName(), sku, quantity));
         this.story.put(orderNo, story);
         JsonNode order = awaitOrder(orderNo, "AWAITING_PAYMENT");
         say("  " + user + ": order " + orderNo + " awaits payment of " + money(order.get("amount").asLong()) + " until "
