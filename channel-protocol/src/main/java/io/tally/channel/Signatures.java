@@ -5,7 +5,11 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * SHA256withRSA signatures over a message's canonical text. A request to the channel signs
@@ -28,6 +32,21 @@ public final class Signatures {
     /** The canonical text of a callback from the channel. */
     public static String callbackText(String timestamp, String nonce, String body) {
         return timestamp + "\n" + nonce + "\n" + body + "\n";
+    }
+
+    /**
+     * Why a message's timestamp header is refused, or {@code null} when it is within {@code maxSkew} of {@code now}.
+     * @param timestamp seconds since the epoch, as sent
+     */
+    public static @Nullable String staleness(String timestamp, Instant now, Duration maxSkew) {
+        Instant signedAt;
+        try {
+            signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp));
+        }
+        catch (NumberFormatException ex) {
+            return "malformed timestamp";
+        }
+        return Duration.between(signedAt, now).abs().compareTo(maxSkew) > 0 ? "stale timestamp " + signedAt : null;
     }
 
     /** Signs the text, answering the base64 signature. */

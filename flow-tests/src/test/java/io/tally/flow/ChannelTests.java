@@ -213,13 +213,10 @@ class ChannelTests {
     }
 
     private String createPayment(String orderNo) {
-        FlowFixtures.Answer created = await().atMost(CONVERGED)
-            .until(() -> this.system.createPayment(orderNo), a -> a.status() == 201);
-        return created.body().get("paymentNo").asString();
+        return this.system.awaitPayment(orderNo);
     }
 
     private JsonNode awaitStatus(String orderNo, String status) {
-        return await().atMost(CONVERGED).until(() -> this.system.order(orderNo),
-                order -> status.equals(order.get("status").asString()));
+        return this.system.awaitStatus(orderNo, status);
     }
 }

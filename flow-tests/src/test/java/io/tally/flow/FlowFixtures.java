@@ -304,6 +304,19 @@ final class FlowFixtures {
         return null;
     }
 
+    /** Creates the order's payment, once payment-service knows the order is payable. */
+    String awaitPayment(String orderNo) {
+        Answer created = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+            .until(() -> createPayment(orderNo), answer -> answer.status() == 201);
+        return created.body().get("paymentNo").asString();
+    }
+
+    /** The order, once it has the status. */
+    JsonNode awaitStatus(String orderNo, String status) {
+        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+            .until(() -> order(orderNo), order -> status.equals(order.get("status").asString()));
+    }
+
     Instant instant(JsonNode node) {
         return Instant.parse(node.asString());
     }

@@ -89,15 +89,9 @@ class MerchantSignatures extends OncePerRequestFilter {
             return "unknown merchant";
         }
         Instant now = this.clock.instant();
-        Instant signedAt;
-        try {
-            signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp));
-        }
-        catch (NumberFormatException ex) {
-            return "malformed timestamp";
-        }
-        if (Duration.between(signedAt, now).abs().compareTo(this.maxSkew) > 0) {
-            return "stale timestamp";
+        String stale = Signatures.staleness(timestamp, now, this.maxSkew);
+        if (stale != null) {
+            return stale;
         }
         String text = Signatures.requestText(request.getMethod(), request.getRequestURI(), timestamp, nonce, body);
         if (!Signatures.verify(text, signature, key)) {

@@ -30,12 +30,13 @@ public final class Cli {
                 SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(
                         Integer.parseInt(options.getOrDefault("orders", "10000")),
                         Integer.parseInt(options.getOrDefault("clients", "24")), basePort,
-                        !"false".equals(options.get("chaos"))));
+                        !"false".equals(options.get("chaos")),
+                        java.time.Duration.ofSeconds(Long.parseLong(options.getOrDefault("window-seconds", "10")))));
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
             }
             default -> {
-                System.err.println("usage: demo | soak [--orders=N] [--clients=N] [--chaos=false] [--home=DIR] [--base-port=N]");
+                System.err.println("usage: demo | soak [--orders=N] [--clients=N] [--chaos=false] [--window-seconds=N] [--home=DIR] [--base-port=N]");
                 System.exit(2);
             }
         }

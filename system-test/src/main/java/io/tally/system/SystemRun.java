@@ -27,7 +27,11 @@ import io.tally.system.Cluster.Service;
 public final class SystemRun {
 
     /** How big and how rough. */
-    public record Config(int orders, int concurrency, int basePort, boolean chaos) {
+    public record Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow) {
+
+        public Config(int orders, int concurrency, int basePort, boolean chaos) {
+            this(orders, concurrency, basePort, chaos, Duration.ofSeconds(10));
+        }
     }
 
     /** What a run did and found. */
@@ -41,7 +45,8 @@ public final class SystemRun {
         public String text() {
             StringBuilder text = new StringBuilder();
             text.append("System test: ").append(this.config.orders()).append(" orders, ").append(this.config.concurrency())
-                .append(" clients, ").append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
+                .append(" clients, payment window ").append(this.config.paymentWindow().toSeconds()).append(" s, ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
             text.append("  plans:       ").append(this.plans).append('\n');
             text.append("  kills and restarts: ").append(this.chaos).append('\n');
             text.append("  faults:      ").append(this.faults).append('\n');
@@ -63,7 +68,10 @@ public final class SystemRun {
     }
 
     public static Report run(Path home, Config config) throws Exception {
-        try (Cluster cluster = new Cluster(home, Cluster.Settings.fast(config.basePort()))) {
+        Cluster.Settings fast = Cluster.Settings.fast(config.basePort());
+        Cluster.Settings settings = new Cluster.Settings(fast.basePort(), config.paymentWindow(), fast.cancelGrace(),
+                fast.operatorPassword(), fast.extraArgs());
+        try (Cluster cluster = new Cluster(home, settings)) {
             cluster.start();
             PublicApi api = new PublicApi(cluster);
             Invariants invariants = new Invariants(cluster, api);

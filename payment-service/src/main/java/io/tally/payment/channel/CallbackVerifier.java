@@ -56,15 +56,9 @@ public class CallbackVerifier {
             return "signature does not verify with the channel's key";
         }
         Instant now = this.clock.instant();
-        Instant signedAt;
-        try {
-            signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp));
-        }
-        catch (NumberFormatException ex) {
-            return "malformed timestamp";
-        }
-        if (Duration.between(signedAt, now).abs().compareTo(this.maxAge) > 0) {
-            return "stale timestamp " + signedAt;
+        String stale = Signatures.staleness(timestamp, now, this.maxAge);
+        if (stale != null) {
+            return stale;
         }
         try {
             this.transaction.executeWithoutResult(status -> {
