@@ -83,8 +83,9 @@ public class Reconciliation {
         }
         Statement statement = null;
         try {
+            Instant asOf = this.clock.instant();
             statement = Statement.parse(this.channel.statement(day), day);
-            Tally tally = compare(runId, statement);
+            Tally tally = compare(runId, statement, asOf);
             Statement checked = statement;
             this.transaction.executeWithoutResult(s -> this.store.finish(runId, "FINISHED", checked, tally.open,
                     tally.repaired, tally.heldOver, null, this.clock.instant()));
@@ -107,11 +108,17 @@ public class Reconciliation {
         return this.store.run(runId).orElseThrow();
     }
 
-    private Tally compare(long runId, Statement statement) {
+    /**
+     * Compares. A refund confirmed here after {@code asOf} (when the statement was asked for), such as one that a
+     * repair of this very run requested, cannot be in the statement: it is left to the next run.
+     */
+    private Tally compare(long runId, Statement statement, Instant asOf) {
         Tally tally = new Tally();
         Instant from = statement.day().atStartOfDay(ZoneOffset.UTC).toInstant();
-        Instant to = statement.day().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        Instant cutOff = to.minus(this.properties.holdOver());
+        Instant dayEnd = statement.day().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant to = dayEnd;
+        Instant refundsTo = asOf.isBefore(dayEnd) ? asOf : dayEnd;
+        Instant cutOff = dayEnd.minus(this.properties.holdOver());
         Set<String> capturedAtChannel = new HashSet<>();
         Map<String, Statement.Line> refundsAtChannel = new HashMap<>();
         for (Statement.Line line : statement.lines()) {
@@ -154,7 +161,7 @@ public class Reconciliation {
                         late ? Status.HELD_OVER : Status.OPEN, null, tally);
             }
         }
-        for (LocalRefund refund : this.store.refundedBetween(from, to)) {
+        for (LocalRefund refund : this.store.refundedBetween(from, refundsTo)) {
             if (!refundsAtChannel.containsKey(refund.refundNo())) {
                 boolean late = refund.refundedAt() != null && !refund.refundedAt().isBefore(cutOff);
                 record(runId, Kind.REFUND_MISMATCH, refund.paymentNo(), refund.refundNo(),
