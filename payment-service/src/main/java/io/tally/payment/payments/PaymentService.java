@@ -187,6 +187,11 @@ public class PaymentService {
         String outcome;
         if (mismatch != null) {
             outcome = abnormal(payment, "callback " + notification.notificationId(), mismatch, now);
+            if (payment.status() == PaymentStatus.CLOSED && Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
+                // Money was taken after the close, whatever the callback says of it: give back what we asked.
+                refund(payment, "captured after close; the callback did not match: " + mismatch);
+                outcome += "; captured after close: refund requested";
+            }
         }
         else if (!Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
             outcome = "ignored: trade status " + notification.tradeStatus();
