@@ -37,10 +37,28 @@ final class Demo {
 
     private final Map<String, String> options;
 
-    private Demo(Cluster cluster, Map<String, String> options) {
+    private final Duration grace;
+
+    private Demo(Cluster cluster, Map<String, String> options, Duration grace) {
         this.cluster = cluster;
         this.api = new PublicApi(cluster);
         this.options = options;
+        this.grace = grace;
+    }
+
+    /** A duration as Spring writes it: {@code 500ms}, {@code 20s}, {@code 1m}, {@code 2h}. */
+    static Duration duration(String text) {
+        var matcher = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("Not a duration: " + text);
+        }
+        long n = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
     }
 
     /** The story on the services docker compose started. */
@@ -48,9 +66,9 @@ final class Demo {
         Cluster cluster = Cluster.attached(options.get("operator-password"));
         say("Waiting for the services of docker compose to be healthy");
         cluster.start();
-        say("All four are healthy (payment window and grace as configured: 10 min and 1 min by default, so Carol's and "
-                + "Dave's cancellations take that long; set ORDER_PAYMENT_WINDOW and ORDER_CANCEL_GRACE to shorten them).");
-        return new Demo(cluster, options).tell();
+        say("All four are healthy. Payment window and grace are ORDER_PAYMENT_WINDOW and ORDER_CANCEL_GRACE of .env; "
+                + "Carol's and Dave's cancellations take that long.");
+        return new Demo(cluster, options, duration(options.getOrDefault("cancel-grace", "1m"))).tell();
     }
 
     static boolean run(Path home, int basePort) throws Exception {
@@ -63,7 +81,7 @@ final class Demo {
         try (Cluster cluster = new Cluster(home, settings)) {
             cluster.start();
             say("All four are healthy. Payment window 12 s, cancellation 3 s after it.");
-            return new Demo(cluster, Map.of()).tell();
+            return new Demo(cluster, Map.of(), settings.cancelGrace()).tell();
         }
     }
 
@@ -84,14 +102,14 @@ final class Demo {
             show(orderNo, awaitOrder(orderNo, "PAID"));
         }
 
-        step("Carol orders a pen and never pays: the order is cancelled 3 s after its deadline");
+        step("Carol orders a pen and never pays: the order is cancelled " + this.grace.toSeconds() + " s after its deadline");
         String carol = place("carol", pen, 1, "not paid: timed out");
 
         step("Dave orders a book; he will pay at the very last moment");
         String dave = place("dave", book, 1, "paid at its cancellation: refunded");
         JsonNode daveOrder = this.api.order(dave);
         Instant deadline = Instant.parse(daveOrder.get("payDeadline").asString());
-        Instant cancelAt = deadline.plusSeconds(3);
+        Instant cancelAt = deadline.plus(this.grace);
         String davePayment = payment(dave);
 
         step("Erin pays; the channel sends her callback 5 times at once: one payment, one coupon");
