@@ -11,7 +11,10 @@ import org.springframework.stereotype.Component;
 @Component
 class Faults {
 
-    private Settings settings = Settings.NONE;
+    /** A call of the merchant that a fault can fail. */
+    enum Call {
+        QUERY, CLOSE, REFUND
+    }
 
     /**
      * The settings of {@code POST /gateway/faults}; absent fields leave the current value.
@@ -34,112 +37,123 @@ class Faults {
     record Settings(@Nullable Integer duplicateCallbacks, @Nullable Integer duplicateCopies,
             @Nullable Integer dropCallbacks, @Nullable Long callbackDelayMs, @Nullable Integer reorderCallbacks,
             @Nullable Boolean tamperAmount, @Nullable Boolean captureWithoutCallback, @Nullable Integer failQueries,
-            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs, @Nullable Boolean captureAfterClose, @Nullable Integer tamperCallbacks) {
-
-        static final Settings NONE = new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false, 0);
-
-        Settings merge(Settings update) {
-            return new Settings(or(update.duplicateCallbacks, this.duplicateCallbacks),
-                    or(update.duplicateCopies, this.duplicateCopies), or(update.dropCallbacks, this.dropCallbacks),
-                    or(update.callbackDelayMs, this.callbackDelayMs), or(update.reorderCallbacks, this.reorderCallbacks),
-                    or(update.tamperAmount, this.tamperAmount),
-                    or(update.captureWithoutCallback, this.captureWithoutCallback),
-                    or(update.failQueries, this.failQueries), or(update.failCloses, this.failCloses),
-                    or(update.failRefunds, this.failRefunds), or(update.slowCallsMs, this.slowCallsMs),
-                    or(update.captureAfterClose, this.captureAfterClose),
-                    or(update.tamperCallbacks, this.tamperCallbacks));
-        }
-
-        private static <T> @Nullable T or(@Nullable T value, @Nullable T fallback) {
-            return value != null ? value : fallback;
-        }
+            @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs,
+            @Nullable Boolean captureAfterClose, @Nullable Integer tamperCallbacks) {
     }
 
     /** How a paid trade calls back, decided once when it is paid. */
     record CallbackPlan(boolean send, int copies, long delayMs, boolean tamper, boolean reorder, boolean releaseHeld) {
     }
 
+    // the current faults, guarded by this
+
+    private int duplicateCallbacks;
+
+    private int duplicateCopies = 5;
+
+    private int dropCallbacks;
+
+    private long callbackDelayMs;
+
+    private int reorderCallbacks;
+
+    private boolean tamperAmount;
+
+    private int tamperCallbacks;
+
+    private boolean captureWithoutCallback;
+
+    private boolean captureAfterClose;
+
+    private int failQueries;
+
+    private int failCloses;
+
+    private int failRefunds;
+
+    private long slowCallsMs;
+
     synchronized Settings current() {
-        return this.settings;
+        return new Settings(this.duplicateCallbacks, this.duplicateCopies, this.dropCallbacks, this.callbackDelayMs,
+                this.reorderCallbacks, this.tamperAmount, this.captureWithoutCallback, this.failQueries,
+                this.failCloses, this.failRefunds, this.slowCallsMs, this.captureAfterClose, this.tamperCallbacks);
     }
 
+    /** Sets the given fields, leaving the absent ones as they are. */
     synchronized Settings set(Settings update) {
-        this.settings = this.settings.merge(update);
-        return this.settings;
+        this.duplicateCallbacks = or(update.duplicateCallbacks(), this.duplicateCallbacks);
+        this.duplicateCopies = or(update.duplicateCopies(), this.duplicateCopies);
+        this.dropCallbacks = or(update.dropCallbacks(), this.dropCallbacks);
+        this.callbackDelayMs = or(update.callbackDelayMs(), this.callbackDelayMs);
+        this.reorderCallbacks = or(update.reorderCallbacks(), this.reorderCallbacks);
+        this.tamperAmount = or(update.tamperAmount(), this.tamperAmount);
+        this.tamperCallbacks = or(update.tamperCallbacks(), this.tamperCallbacks);
+        this.captureWithoutCallback = or(update.captureWithoutCallback(), this.captureWithoutCallback);
+        this.captureAfterClose = or(update.captureAfterClose(), this.captureAfterClose);
+        this.failQueries = or(update.failQueries(), this.failQueries);
+        this.failCloses = or(update.failCloses(), this.failCloses);
+        this.failRefunds = or(update.failRefunds(), this.failRefunds);
+        this.slowCallsMs = or(update.slowCallsMs(), this.slowCallsMs);
+        return current();
     }
 
     synchronized void clear() {
-        this.settings = Settings.NONE;
+        set(new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false, 0));
     }
 
     synchronized boolean captureAfterClose() {
-        return Boolean.TRUE.equals(this.settings.captureAfterClose());
+        return this.captureAfterClose;
     }
 
+    /** Decides how a trade just paid calls back, consuming one of each count that applies to it. */
     synchronized CallbackPlan planCallback(@Nullable Long delayOverrideMs) {
-        Settings s = this.settings;
-        boolean send = !Boolean.TRUE.equals(s.captureWithoutCallback());
-        if (send && s.dropCallbacks() > 0) {
+        boolean send = !this.captureWithoutCallback;
+        if (send && this.dropCallbacks > 0) {
+            this.dropCallbacks--;
             send = false;
-            this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks() - 1,
-                    s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
-            s = this.settings;
         }
         int copies = 1;
-        if (send && s.duplicateCallbacks() > 0) {
-            copies = Math.max(1, s.duplicateCopies());
-            this.settings = new Settings(s.duplicateCallbacks() - 1, s.duplicateCopies(), s.dropCallbacks(),
-                    s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
-            s = this.settings;
-        }
         boolean reorder = false;
         boolean release = false;
-        if (send && s.reorderCallbacks() > 0) {
-            reorder = true;
-            this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
-                    s.callbackDelayMs(), s.reorderCallbacks() - 1, s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
-            s = this.settings;
-            release = s.reorderCallbacks() == 0;
+        boolean tamper = this.tamperAmount;
+        if (send) {
+            if (this.duplicateCallbacks > 0) {
+                this.duplicateCallbacks--;
+                copies = Math.max(1, this.duplicateCopies);
+            }
+            if (this.reorderCallbacks > 0) {
+                this.reorderCallbacks--;
+                reorder = true;
+                release = this.reorderCallbacks == 0;
+            }
+            if (!tamper && this.tamperCallbacks > 0) {
+                this.tamperCallbacks--;
+                tamper = true;
+            }
         }
-        boolean tamper = Boolean.TRUE.equals(s.tamperAmount());
-        if (send && !tamper && s.tamperCallbacks() > 0) {
-            tamper = true;
-            this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
-                    s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                    s.failQueries(), s.failCloses(), s.failRefunds(), s.slowCallsMs(), s.captureAfterClose(),
-                    s.tamperCallbacks() - 1);
-            s = this.settings;
-        }
-        long delay = delayOverrideMs != null ? delayOverrideMs : s.callbackDelayMs();
+        long delay = delayOverrideMs != null ? delayOverrideMs : this.callbackDelayMs;
         return new CallbackPlan(send, copies, delay, tamper, reorder, release);
     }
 
-    /** Whether this call of the given kind fails (consuming one of its count), after the configured slowness. */
-    boolean failNext(String kind) throws InterruptedException {
+    /** Whether this call fails (consuming one of its count), after the configured slowness. */
+    boolean failNext(Call call) throws InterruptedException {
         long slow;
         boolean fail;
         synchronized (this) {
-            Settings s = this.settings;
-            slow = s.slowCallsMs();
-            fail = switch (kind) {
-                case "query" -> s.failQueries() > 0;
-                case "close" -> s.failCloses() > 0;
-                case "refund" -> s.failRefunds() > 0;
-                default -> throw new IllegalArgumentException(kind);
+            slow = this.slowCallsMs;
+            fail = switch (call) {
+                case QUERY -> this.failQueries > 0 && this.failQueries-- > 0;
+                case CLOSE -> this.failCloses > 0 && this.failCloses-- > 0;
+                case REFUND -> this.failRefunds > 0 && this.failRefunds-- > 0;
             };
-            if (fail) {
-                this.settings = new Settings(s.duplicateCallbacks(), s.duplicateCopies(), s.dropCallbacks(),
-                        s.callbackDelayMs(), s.reorderCallbacks(), s.tamperAmount(), s.captureWithoutCallback(),
-                        s.failQueries() - ("query".equals(kind) ? 1 : 0), s.failCloses() - ("close".equals(kind) ? 1 : 0),
-                        s.failRefunds() - ("refund".equals(kind) ? 1 : 0), s.slowCallsMs(), s.captureAfterClose(), s.tamperCallbacks());
-            }
         }
         if (slow > 0) {
             Thread.sleep(slow); // the injected slowness itself, not a synchronisation
         }
         return fail;
+    }
+
+    private static <T> T or(@Nullable T value, T current) {
+        return value != null ? value : current;
     }
 }

@@ -55,19 +55,19 @@ class GatewayController {
 
     @GetMapping("/trades/{outTradeNo}")
     Trade query(@PathVariable String outTradeNo) throws InterruptedException {
-        unavailableIf("query");
+        unavailableIf(Faults.Call.QUERY);
         return this.trades.query(outTradeNo);
     }
 
     @PostMapping("/trades/{outTradeNo}/close")
     CloseResult close(@PathVariable String outTradeNo) throws InterruptedException {
-        unavailableIf("close");
+        unavailableIf(Faults.Call.CLOSE);
         return this.trades.close(outTradeNo);
     }
 
     @PostMapping("/refunds")
     Refund refund(@RequestBody RefundRequest request) throws InterruptedException {
-        unavailableIf("refund");
+        unavailableIf(Faults.Call.REFUND);
         return this.trades.refund(request);
     }
 
@@ -119,9 +119,9 @@ class GatewayController {
         return ResponseEntity.noContent().build();
     }
 
-    private void unavailableIf(String kind) throws InterruptedException {
-        if (this.faults.failNext(kind)) {
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "Injected failure of " + kind);
+    private void unavailableIf(Faults.Call call) throws InterruptedException {
+        if (this.faults.failNext(call)) {
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "Injected failure of " + call);
         }
     }
 
