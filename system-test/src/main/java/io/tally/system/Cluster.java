@@ -317,7 +317,8 @@ public final class Cluster implements AutoCloseable {
             }
         }
         catch (SQLException ex) {
-            System.err.println("Could not drop the run's databases: " + ex.getMessage());
+            System.getLogger(Cluster.class.getName())
+                .log(System.Logger.Level.WARNING, "Could not drop the run's databases: " + ex.getMessage());
         }
     }
 

@@ -243,7 +243,7 @@ final class Demo {
     }
 
     private static JsonNode find(JsonNode list, String messageId) {
-        for (JsonNode item : list.path("items").isMissingNode() ? list : list.path("items")) {
+        for (JsonNode item : list) {
             if (messageId.equals(item.path("messageId").asString())) {
                 return item;
             }
@@ -290,6 +290,7 @@ final class Demo {
         say("\n== " + text);
     }
 
+    /** The story is this program's output, for a person at a terminal: printed, not logged. */
     private static void say(String text) {
         System.out.println(text);
     }

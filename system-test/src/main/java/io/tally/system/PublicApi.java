@@ -102,19 +102,17 @@ public final class PublicApi {
         return retried("GET", Service.INVENTORY, "/api/stock/" + sku, null, Map.of(), Duration.ofMinutes(2)).body();
     }
 
-    /** Places an order, retrying with the same key until it is answered. */
+    /**
+     * Places an order, retrying with the same key until it is answered; while the first attempt is still in
+     * flight (its process may have died), the key frees after its timeout.
+     */
     public String placeOrder(String userId, String sku, int quantity) {
-        String key = UUID.randomUUID().toString();
-        Answer answer = retried("POST", Service.ORDER, "/api/orders",
-                Map.of("userId", userId, "items", List.of(Map.of("sku", sku, "quantity", quantity))),
-                Map.of("Idempotency-Key", key, "Accept", "application/json"), Duration.ofMinutes(2));
-        while (answer.status() == 409) {
-            // the first attempt is still in flight (its process may have died): the key frees after its timeout
-            pauseFor(500);
-            answer = retried("POST", Service.ORDER, "/api/orders",
-                    Map.of("userId", userId, "items", List.of(Map.of("sku", sku, "quantity", quantity))),
-                    Map.of("Idempotency-Key", key), Duration.ofMinutes(2));
-        }
+        Map<String, Object> body = Map.of("userId", userId, "items", List.of(Map.of("sku", sku, "quantity", quantity)));
+        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+        Answer answer;
+        do {
+            answer = retried("POST", Service.ORDER, "/api/orders", body, key, Duration.ofMinutes(2));
+        } while (answer.status() == 409 && answer.text().contains("in flight") && pause(500));
         if (answer.status() != 201) {
             throw new IllegalStateException("Order not placed: " + answer.status() + " " + answer.text());
         }
@@ -135,17 +133,12 @@ public final class PublicApi {
 
     /** Creates the order's payment; answers the payment, or the refusal (409) or last failure. */
     public Answer createPayment(String orderNo) {
-        String key = UUID.randomUUID().toString();
+        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
         Answer answer;
         do {
-            answer = retried("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo),
-                    Map.of("Idempotency-Key", key), Duration.ofSeconds(60));
-            if (answer.status() == 409 && answer.text().contains("in flight")) {
-                pauseFor(500);
-                continue;
-            }
-            return answer;
-        } while (true);
+            answer = retried("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo), key, Duration.ofSeconds(60));
+        } while (answer.status() == 409 && answer.text().contains("in flight") && pause(500));
+        return answer;
     }
 
     public List<JsonNode> payments(String orderNo) {
@@ -191,6 +184,11 @@ public final class PublicApi {
 
     public Answer admin(String method, Service service, String path, Object body) {
         return retried(method, service, path, body, Map.of("Authorization", this.operator), Duration.ofMinutes(2));
+    }
+
+    private static boolean pause(long millis) {
+        pauseFor(millis);
+        return true;
     }
 
     static void pauseFor(long millis) {
