@@ -44,6 +44,16 @@ public class CallbackVerifier {
     }
 
     /**
+     * Forgets the nonces whose timestamps can no longer be accepted anyway (twice the allowed age, for clock
+     * skew), off the callback path.
+     */
+    void forgetOldNonces() {
+        this.jdbc.sql("DELETE FROM callback_nonce WHERE seen_at < ?")
+            .param(SqlTime.of(this.clock.instant().minus(this.maxAge.multipliedBy(2))))
+            .update();
+    }
+
+    /**
      * Answers why the callback is refused, or {@code null} when it is authentic and fresh (its nonce is then
      * recorded).
      */
@@ -61,14 +71,10 @@ public class CallbackVerifier {
             return stale;
         }
         try {
-            this.transaction.executeWithoutResult(status -> {
-                this.jdbc.sql("DELETE FROM callback_nonce WHERE seen_at < ?")
-                    .param(SqlTime.of(now.minus(this.maxAge.multipliedBy(2))))
-                    .update();
-                this.jdbc.sql("INSERT INTO callback_nonce (nonce, seen_at) VALUES (?, ?)")
-                    .params(nonce, SqlTime.of(now))
-                    .update();
-            });
+            this.transaction.executeWithoutResult(status -> this.jdbc
+                .sql("INSERT INTO callback_nonce (nonce, seen_at) VALUES (?, ?)")
+                .params(nonce, SqlTime.of(now))
+                .update());
         }
         catch (DuplicateKeyException ex) {
             return "nonce replayed";
