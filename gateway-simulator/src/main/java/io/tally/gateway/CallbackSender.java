@@ -20,6 +20,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 
 import io.tally.channel.ChannelHeaders;
+import io.tally.channel.ChannelMessages.CreateTrade;
 import io.tally.channel.ChannelMessages.Notification;
 import io.tally.channel.ChannelMessages.Trade;
 import io.tally.channel.Signatures;
@@ -70,9 +71,10 @@ class CallbackSender {
             log.info("Trade {} captured without callback (fault injected)", trade.outTradeNo());
             return;
         }
-        String notifyUrl = this.trades.request(trade.outTradeNo()).notifyUrl();
+        CreateTrade request = this.trades.request(trade.outTradeNo());
+        String notifyUrl = request.notifyUrl();
         long amount = plan.tamper() ? trade.amount() + 1 : trade.amount();
-        Notification notification = new Notification("N" + trade.tradeNo(), this.trades.request(trade.outTradeNo()).merchantId(),
+        Notification notification = new Notification("N" + trade.tradeNo(), request.merchantId(),
                 trade.outTradeNo(), trade.tradeNo(), amount, trade.currency(), Notification.TRADE_SUCCESS,
                 trade.paidAt());
         String body = this.json.writeValueAsString(notification);

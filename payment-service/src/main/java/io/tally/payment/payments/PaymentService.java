@@ -307,10 +307,10 @@ public class PaymentService {
                     yield abnormal(payment, "query", "captured " + trade.captured() + " where " + payment.amount()
                             + " was asked", now);
                 }
-                this.payments.succeed(paymentNo, trade.tradeNo(), trade.paidAt() != null ? trade.paidAt() : now,
-                        trade.captured(), now);
+                Instant paidAt = trade.paidAt() != null ? trade.paidAt() : now;
+                this.payments.succeed(paymentNo, trade.tradeNo(), paidAt, trade.captured(), now);
                 this.outbox.publish(payment.orderNo(), new PaymentSucceeded(paymentNo, payment.orderNo(),
-                        payment.amount(), trade.tradeNo(), trade.paidAt() != null ? trade.paidAt() : now));
+                        payment.amount(), trade.tradeNo(), paidAt));
                 if (this.payments.orderCancelled(payment.orderNo())) {
                     refund(get(paymentNo), "paid (found by query) for a cancelled order");
                     yield "paid, found by query; refunded: the order is cancelled";

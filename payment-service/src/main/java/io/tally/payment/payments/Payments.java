@@ -178,7 +178,11 @@ class Payments {
         return this.jdbc.sql(SELECT + " WHERE p.payment_no = ?").param(paymentNo).query(Payments::payment).optional();
     }
 
-    /** The payment, locked until the end of the transaction (callbacks and cancellation meet here). */
+    /**
+     * The payment, locked until the end of the transaction (callbacks and cancellation meet here). Only the
+     * payment row is locked (a locking read of the join would also lock its refund row, in the opposite order
+     * to the refund worker's); MariaDB has no {@code FOR UPDATE OF}, hence two statements.
+     */
     Optional<Payment> lock(String paymentNo) {
         this.jdbc.sql("SELECT payment_no FROM payment WHERE payment_no = ? FOR UPDATE").param(paymentNo).query(String.class).optional();
         return find(paymentNo);
