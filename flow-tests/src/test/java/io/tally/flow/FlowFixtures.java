@@ -296,12 +296,15 @@ final class FlowFixtures {
     }
 
     JsonNode ledger(String outTradeNo) {
-        for (JsonNode entry : send("GET", this.gatewayUrl + "/gateway/ledger", null, Map.of()).body()) {
-            if (entry.get("outTradeNo").asString().equals(outTradeNo)) {
-                return entry;
-            }
-        }
-        return null;
+        return ledger().get(outTradeNo);
+    }
+
+    /** The channel's whole ledger, by trade number. */
+    Map<String, JsonNode> ledger() {
+        Map<String, JsonNode> ledger = new java.util.HashMap<>();
+        send("GET", this.gatewayUrl + "/gateway/ledger", null, Map.of()).body()
+            .forEach(entry -> ledger.put(entry.get("outTradeNo").asString(), entry));
+        return ledger;
     }
 
     /** Creates the order's payment, once payment-service knows the order is payable. */

@@ -46,6 +46,7 @@ final class Invariants {
 
     /** Asserts every invariant; answers how the orders ended. */
     Outcome check() {
+        Map<String, JsonNode> ledger = this.system.ledger();
         Map<String, Integer> soldBySku = new HashMap<>();
         int paid = 0;
         int cancelled = 0;
@@ -60,7 +61,7 @@ final class Invariants {
                     + placed.orderNo(), null, Map.of()).body()) {
                 assertThat(payment.get("status").asString()).as("payment of %s", placed.orderNo())
                     .isNotEqualTo("REFUNDING");
-                JsonNode trade = this.system.ledger(payment.get("paymentNo").asString());
+                JsonNode trade = ledger.get(payment.get("paymentNo").asString());
                 if (trade != null) {
                     assertThat(trade.get("refunds").size()).as("refunds of %s (invariant 4)", placed.orderNo())
                         .isLessThanOrEqualTo(1);
