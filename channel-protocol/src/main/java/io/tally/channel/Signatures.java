@@ -43,8 +43,8 @@ public final class Signatures {
         try {
             signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp));
         }
-        catch (NumberFormatException ex) {
-            return "malformed timestamp";
+        catch (NumberFormatException | java.time.DateTimeException ex) {
+            return "malformed timestamp"; // not a number, or beyond the instants Java can represent
         }
         return Duration.between(signedAt, now).abs().compareTo(maxSkew) > 0 ? "stale timestamp " + signedAt : null;
     }
