@@ -60,7 +60,8 @@ import io.tally.topology.TopologyDeclarer;
  * {@code --name=value}): {@code rows} (200000), {@code seconds} per sustained phase (20), {@code producers} (8),
  * {@code workers} relay threads (3), {@code batch} relay batch size (1000), {@code consumers} (4),
  * {@code prefetch} (100), {@code db-url} (jdbc:mysql://127.0.0.1:3306/), {@code db-user} (root),
- * {@code db-password} (empty), {@code auto-commit} of pooled connections (false), {@code rabbit-host} (127.0.0.1), {@code keep} (false).
+ * {@code db-password} (empty), {@code auto-commit} of pooled connections (false), {@code rabbit-host} (127.0.0.1),
+ * {@code rabbit-port} (5672), {@code rabbit-user} and {@code rabbit-password} (guest), {@code keep} (false).
  */
 public final class OutboxBenchmark {
 
@@ -68,7 +69,7 @@ public final class OutboxBenchmark {
 
     private final List<String> report = new ArrayList<>();
 
-    private OutboxBenchmark(Map<String, String> options) {
+    OutboxBenchmark(Map<String, String> options) {
         this.options = options;
     }
 
@@ -91,7 +92,8 @@ public final class OutboxBenchmark {
         return Integer.parseInt(option(name, Integer.toString(fallback)));
     }
 
-    private void run() throws Exception {
+    /** Runs every phase; answers the summary, one figure a line. */
+    List<String> run() throws Exception {
         int rows = intOption("rows", 200_000);
         int seconds = intOption("seconds", 20);
         int producers = intOption("producers", 8);
@@ -108,12 +110,16 @@ public final class OutboxBenchmark {
         try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
             c.createStatement().execute("CREATE DATABASE " + database);
         }
+        this.database = database;
         ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchApplication.class).run(
                 "--spring.datasource.url=" + dbUrl + database + "?" + params, "--spring.datasource.username=" + dbUser,
                 "--spring.datasource.password=" + dbPassword,
                 "--spring.datasource.hikari.maximum-pool-size=" + (producers + workers + 8),
                 "--spring.datasource.hikari.auto-commit=" + option("auto-commit", "false"),
-                "--spring.rabbitmq.host=" + option("rabbit-host", "127.0.0.1"), "--tally.topology.prefix=" + prefix,
+                "--spring.rabbitmq.host=" + option("rabbit-host", "127.0.0.1"),
+                "--spring.rabbitmq.port=" + option("rabbit-port", "5672"),
+                "--spring.rabbitmq.username=" + option("rabbit-user", "guest"),
+                "--spring.rabbitmq.password=" + option("rabbit-password", "guest"), "--tally.topology.prefix=" + prefix,
                 "--tally.outbox.workers=" + workers, "--tally.outbox.batch-size=" + batch,
                 "--tally.consumer.concurrency=" + intOption("consumers", 4),
                 "--tally.consumer.prefetch=" + intOption("prefetch", 100));
@@ -124,10 +130,11 @@ public final class OutboxBenchmark {
             baseline(context, rows, workers, batch);
             if (Boolean.parseBoolean(option("producers-only", "false"))) {
                 sustained(context, seconds, producers, 0, false);
-                return;
+                return List.copyOf(this.report);
             }
             double rate = sustained(context, seconds, producers, 0);
             sustained(context, seconds, producers, rate / 2);
+            return List.copyOf(this.report);
         }
         finally {
             System.out.println();
@@ -207,6 +214,13 @@ public final class OutboxBenchmark {
     }
 
     private double drainRate;
+
+    private String database;
+
+    /** The database of the last run (dropped at its end unless {@code keep}). */
+    String database() {
+        return this.database;
+    }
 
     private void consume(ConfigurableApplicationContext context, int rows) {
         BenchApplication.EffectHandler handler = context.getBean(BenchApplication.EffectHandler.class);

@@ -1,0 +1,58 @@
+package io.tally.benchmark;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.tally.testing.TestInfrastructure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The benchmark at a tiny size: every phase measures something (a benchmark that silently measured nothing
+ * would print zeros), and the run removes its database. Its figures are read from real runs, not from here.
+ */
+class OutboxBenchmarkTests {
+
+    @Test
+    void aSmallRunMeasuresEveryPhaseAndRemovesItsDatabase() throws Exception {
+        TestInfrastructure.Servers servers = TestInfrastructure.servers();
+        OutboxBenchmark benchmark = new OutboxBenchmark(Map.ofEntries(Map.entry("rows", "2000"),
+                Map.entry("seconds", "2"), Map.entry("producers", "2"), Map.entry("workers", "2"),
+                Map.entry("batch", "200"), Map.entry("consumers", "2"),
+                Map.entry("db-url", servers.jdbcUrl("").substring(0, servers.jdbcUrl("").indexOf('?'))),
+                Map.entry("db-user", servers.dbUser()), Map.entry("db-password", servers.dbPassword()),
+                Map.entry("rabbit-host", servers.rabbitHost()), Map.entry("rabbit-port", Integer.toString(servers.rabbitPort())),
+                Map.entry("rabbit-user", servers.rabbitUser()), Map.entry("rabbit-password", servers.rabbitPassword())));
+
+        List<String> report = benchmark.run();
+
+        assertThat(rate(report, "drain:")).isPositive();
+        assertThat(rate(report, "consume:")).isPositive();
+        assertThat(rate(report, "baseline:")).isPositive();
+        assertThat(rate(report, "sustained:")).isPositive();
+        assertThat(rate(report, "half rate")).isPositive();
+        assertThat(report).anyMatch(line -> line.contains("(2000 messages, dedup row + effect row each, 2000 effects"));
+        assertThat(report).anyMatch(line -> line.contains("commit-to-confirm p50"));
+        try (Connection connection = TestInfrastructure.adminConnection();
+                ResultSet rs = connection.createStatement().executeQuery(
+                        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + benchmark.database() + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("the benchmark's database is dropped").isZero();
+        }
+    }
+
+    /** The first figure of the line that starts with the label. */
+    private static double rate(List<String> report, String label) {
+        String line = report.stream().filter(l -> l.startsWith(label)).findFirst()
+            .orElseThrow(() -> new AssertionError("no '" + label + "' line in " + report));
+        Matcher number = Pattern.compile("([0-9][0-9,]*(\\.[0-9]+)?)").matcher(line.substring(label.length()));
+        assertThat(number.find()).as(line).isTrue();
+        return Double.parseDouble(number.group(1).replace(",", ""));
+    }
+}
