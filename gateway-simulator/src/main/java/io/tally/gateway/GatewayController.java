@@ -68,6 +68,10 @@ class GatewayController {
     @PostMapping("/refunds")
     Refund refund(@RequestBody RefundRequest request) throws InterruptedException {
         unavailableIf(Faults.Call.REFUND);
+        if (this.faults.refuseNextRefund()) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "Refund " + request.refundNo() + " refused by the channel (injected)");
+        }
         return this.trades.refund(request);
     }
 
@@ -77,7 +81,7 @@ class GatewayController {
      */
     @PostMapping("/trades/{outTradeNo}/pay")
     Trade pay(@PathVariable String outTradeNo, @RequestBody(required = false) @Nullable PayOptions options) {
-        Trade paid = this.trades.pay(outTradeNo, this.faults.captureAfterClose());
+        Trade paid = this.trades.pay(outTradeNo, this.faults.captureAfterClose(), this.faults::capturedAfterClose);
         this.callbacks.paid(paid, this.faults.planCallback(options != null ? options.callbackDelayMs() : null));
         return paid;
     }
@@ -109,6 +113,12 @@ class GatewayController {
         Faults.Settings now = this.faults.set(settings);
         log.info("Faults set: {}", now);
         return now;
+    }
+
+    /** How many times each fault was applied since the simulator started. */
+    @GetMapping("/faults/applied")
+    Faults.Applied appliedFaults() {
+        return this.faults.applied();
     }
 
     @DeleteMapping("/faults")

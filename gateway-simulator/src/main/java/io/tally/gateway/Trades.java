@@ -58,8 +58,12 @@ class Trades {
         }
     }
 
-    /** Makes the user pay; answers the paid trade. */
-    Trade pay(String outTradeNo, boolean evenIfClosed) {
+    /**
+     * Makes the user pay; answers the paid trade.
+     * @param evenIfClosed whether a trade the merchant closed (not expired) may still be paid
+     * @param paidAfterClose called when it was
+     */
+    Trade pay(String outTradeNo, boolean evenIfClosed, Runnable paidAfterClose) {
         TradeState trade = find(outTradeNo);
         synchronized (trade) {
             Instant now = this.clock.instant();
@@ -68,6 +72,9 @@ class Trades {
             if (trade.status != TradeStatus.WAIT_PAY && !(evenIfClosed && closedByMerchant)) {
                 throw new ResponseStatusException(HttpStatus.CONFLICT,
                         "Trade " + outTradeNo + " cannot be paid: it is " + trade.status);
+            }
+            if (trade.status == TradeStatus.CLOSED) {
+                paidAfterClose.run();
             }
             trade.status = TradeStatus.SUCCESS;
             trade.captured = trade.request.amount();

@@ -203,6 +203,41 @@ class GatewaySimulatorTests {
         assertThat(signedSend("GET", "/gateway/trades/" + dropped.outTradeNo(), "").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void countsEveryFaultItAppliesSoATestCanTellTheFaultsItAskedForHappened() throws Exception {
+        JsonNode before = json.readTree(send("GET", "/gateway/faults/applied", null).body());
+        HttpResponse<String> set = send("POST", "/gateway/faults",
+                "{\"duplicateCallbacks\":1,\"dropCallbacks\":1,\"tamperCallbacks\":1,\"refuseRefunds\":1,\"failRefunds\":1}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        JsonNode acknowledged = json.readTree(set.body());
+        assertThat(acknowledged.get("dropCallbacks").asInt()).as("the answer acknowledges the settings").isEqualTo(1);
+        assertThat(acknowledged.get("refuseRefunds").asInt()).isEqualTo(1);
+
+        CreateTrade dropped = create(Instant.now().plusSeconds(60));
+        send("POST", "/gateway/trades/" + dropped.outTradeNo() + "/pay", "{}");
+        CreateTrade duplicatedAndTampered = create(Instant.now().plusSeconds(60));
+        send("POST", "/gateway/trades/" + duplicatedAndTampered.outTradeNo() + "/pay", "{}");
+        String refund = json.writeValueAsString(new RefundRequest("M1", dropped.outTradeNo(), dropped.outTradeNo() + "-R1",
+                500, "test"));
+        assertThat(signedSend("POST", "/gateway/refunds", refund).statusCode()).as("failed").isEqualTo(503);
+        HttpResponse<String> refused = signedSend("POST", "/gateway/refunds", refund);
+        assertThat(refused.statusCode()).as("refused").isEqualTo(400);
+        assertThat(signedSend("POST", "/gateway/refunds", refund).statusCode()).as("then issued").isEqualTo(200);
+
+        JsonNode after = json.readTree(send("GET", "/gateway/faults/applied", null).body());
+        assertThat(delta(before, after, "droppedTrades")).isEqualTo(1);
+        assertThat(delta(before, after, "duplicatedTrades")).isEqualTo(1);
+        assertThat(delta(before, after, "tamperedTrades")).isEqualTo(1);
+        assertThat(delta(before, after, "failedRefunds")).isEqualTo(1);
+        assertThat(delta(before, after, "refusedRefunds")).isEqualTo(1);
+        assertThat(delta(before, after, "failedQueries")).isZero();
+        assertThat(ledger(dropped.outTradeNo()).get("refunds")).hasSize(1);
+    }
+
+    private static long delta(JsonNode before, JsonNode after, String field) {
+        return after.get(field).asLong() - before.get(field).asLong();
+    }
+
     private CreateTrade create(Instant expireAt) throws Exception {
         CreateTrade trade = trade(expireAt);
         assertThat(signedSend("POST", "/gateway/trades", json.writeValueAsString(trade)).statusCode()).isEqualTo(201);
