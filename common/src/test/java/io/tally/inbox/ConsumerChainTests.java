@@ -48,17 +48,40 @@ class ConsumerChainTests extends IntegrationTests {
                 messageId)).isEqualTo(1);
     }
 
+    /**
+     * Five copies on three consumers (prefetch 20): the first copy's handler is held until the other copies are
+     * provably in flight at the same time (their dedup inserts wait on its uncommitted key, as the database
+     * shows), then let go. One effect; the other four are duplicates.
+     */
     @Test
-    void fiveCopiesOnConcurrentConsumersAreAppliedOnce() {
-        // tally.consumer.concurrency=3 with prefetch 20: the copies are spread over three consumers
+    void fiveCopiesOnConcurrentConsumersAreAppliedOnce() throws Exception {
         String messageId = newId();
         byte[] body = "{\"aggregateId\":\"concurrent\",\"seq\":0}".getBytes(StandardCharsets.UTF_8);
         double duplicatesBefore = counter("duplicate");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger waitingSeen = new java.util.concurrent.atomic.AtomicInteger();
+        this.handler.behave((event, context) -> {
+            if (messageId.equals(context.messageId()) && !release.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        });
         for (int i = 0; i < 5; i++) {
             publishRaw(messageId, body);
         }
+        // two more copies wait on the first one's dedup key: three copies in the chain at once
+        eventually().until(() -> {
+            waitingSeen.set(this.jdbc.queryForObject("""
+                    SELECT COUNT(*) FROM information_schema.INNODB_TRX
+                    WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'INSERT INTO tally_inbox%'""", Integer.class));
+            return waitingSeen.get() >= 2;
+        });
+        assertThat(this.handler.invocations().stream().filter(i -> i.messageId().equals(messageId))).hasSize(1);
+        release.countDown();
+
         eventually().until(() -> counter("duplicate") == duplicatesBefore + 4);
+        assertThat(waitingSeen.get()).as("copies waiting on the first one's key").isGreaterThanOrEqualTo(2);
         assertThat(effectsOf(messageId)).isEqualTo(1);
+        assertThat(this.handler.invocations().stream().filter(i -> i.messageId().equals(messageId))).hasSize(1);
     }
 
     @Test

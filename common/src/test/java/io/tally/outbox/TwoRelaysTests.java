@@ -67,8 +67,15 @@ class TwoRelaysTests extends IntegrationTests {
         Binding binding = BindingBuilder.bind(audit).to(new TopicExchange(this.topology.exchange("test.events")))
             .with("test.happened");
         admin.declareBinding(binding);
+        java.util.concurrent.atomic.AtomicInteger claimedBySecond = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger claimedByFirst = new java.util.concurrent.atomic.AtomicInteger();
+        this.relayHooks.onClaimed(batch -> claimedByFirst.addAndGet(batch.size()));
         OutboxRelay second = OutboxAutoConfiguration.newRelay(this.store, this.dataSource, this.connectionFactory,
                 this.properties, this.tallyClock, "second-instance", "testsvc", this.json, new OutboxListener() {
+                    @Override
+                    public void claimed(List<OutboxRecord> batch) {
+                        claimedBySecond.addAndGet(batch.size());
+                    }
                 });
         second.start();
         try {
@@ -117,6 +124,10 @@ class TwoRelaysTests extends IntegrationTests {
                     "SELECT DISTINCT SUBSTRING_INDEX(lease_owner, '#', 1) FROM tally_outbox WHERE lease_owner IS NOT NULL",
                     String.class);
             assertThat(owners).as("leases are released when rows are finished").isEmpty();
+            // both relays did share the work: each claimed rows, and no row was claimed twice
+            assertThat(claimedByFirst.get()).as("rows claimed by the first relay").isPositive();
+            assertThat(claimedBySecond.get()).as("rows claimed by the second relay").isPositive();
+            assertThat(claimedByFirst.get() + claimedBySecond.get()).as("claims in all").isEqualTo(total);
         }
         finally {
             second.stop();
