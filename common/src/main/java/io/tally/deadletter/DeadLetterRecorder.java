@@ -73,6 +73,7 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
                     incoming.reason());
         }
         catch (RuntimeException ex) {
+            this.registry.counter("tally.dead.letters.store.failures").increment();
             log.error("Could not store dead letter {} from {}; handing it back to the broker in {}: {}",
                     incoming.messageId(), incoming.sourceQueue(), this.properties.storeRetryDelay(), ex.toString());
             pause();

@@ -101,6 +101,62 @@ class IdempotentRequestTests extends IntegrationTests {
     }
 
     @Test
+    void aRequestThatEndsInAnUnhandledExceptionReleasesItsKeySoThatARetryRuns() throws Exception {
+        String key = newId();
+        this.widgets.explode = true;
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> this.mvc.perform(post("/widgets")
+                .header("Idempotency-Key", key).contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"boom\"}")))
+                .hasRootCauseInstanceOf(IllegalStateException.class);
+        }
+        finally {
+            this.widgets.explode = false;
+        }
+        assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM tally_idempotent_request WHERE idempotency_key = ?",
+                Integer.class, key)).as("the key was released").isZero();
+        int created = this.widgets.created.get();
+
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"boom\"}"))
+            .andExpect(status().isCreated())
+            .andExpect(header().doesNotExist("Idempotent-Replayed"));
+        assertThat(this.widgets.created.get()).as("the retry ran").isEqualTo(created + 1);
+    }
+
+    @Test
+    void aFirstRequestStillInFlightAfterTheTimeoutIsTakenOverByARepetition() throws Exception {
+        String key = newId();
+        this.widgets.hold = new CountDownLatch(1);
+        this.widgets.entered = new CountDownLatch(1);
+        Thread first = Thread.ofPlatform().start(() -> {
+            try {
+                this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+                    .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"stuck\"}"));
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        try {
+            assertThat(this.widgets.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            int created = this.widgets.created.get();
+            this.widgets.hold = null; // the repetition runs through
+            // as if the first request's process had died: its claim outlives the in-flight timeout (30 s)
+            this.clock.advance(java.time.Duration.ofSeconds(31));
+
+            this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"stuck\"}"))
+                .andExpect(status().isCreated())
+                .andExpect(header().doesNotExist("Idempotent-Replayed"));
+            assertThat(this.widgets.created.get()).as("the repetition took the key over and ran").isEqualTo(created + 1);
+        }
+        finally {
+            this.widgets.release();
+            first.join(10_000);
+        }
+    }
+
+    @Test
     void anEndpointThatRequiresAKeyRefusesARequestWithoutOne() throws Exception {
         this.mvc.perform(post("/widgets").contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"a\"}"))
             .andExpect(status().isBadRequest())
@@ -117,12 +173,29 @@ class IdempotentRequestTests extends IntegrationTests {
 
         volatile CountDownLatch entered;
 
+        volatile boolean explode;
+
+        private volatile CountDownLatch held;
+
+        /** Lets a held request go on. */
+        void release() {
+            CountDownLatch latch = this.held;
+            if (latch != null) {
+                latch.countDown();
+            }
+        }
+
         @PostMapping("/widgets")
         @IdempotencyKeyRequired
         ResponseEntity<Widget> create(@RequestBody Widget widget) throws InterruptedException {
-            if (this.hold != null) {
+            if (this.explode) {
+                throw new IllegalStateException("the widget factory is on fire");
+            }
+            CountDownLatch hold = this.hold;
+            if (hold != null) {
+                this.held = hold;
                 this.entered.countDown();
-                this.hold.await(10, TimeUnit.SECONDS);
+                hold.await(10, TimeUnit.SECONDS);
             }
             int id = this.created.incrementAndGet();
             return ResponseEntity.status(HttpStatus.CREATED)

@@ -28,6 +28,9 @@ class ConsumerChainTests extends IntegrationTests {
     Outbox outbox;
 
     @Autowired
+    io.tally.topology.TopologyDeclarer declarer;
+
+    @Autowired
     DeadLetterOperations deadLetters;
 
     @Autowired
@@ -239,6 +242,42 @@ class ConsumerChainTests extends IntegrationTests {
                 newerId)).contains("Schema version 2").contains("newer than the version 1");
         assertThat(effectsOfAggregate("anonymous")).isZero();
         assertThat(effectsOfAggregate("from-the-future")).isZero();
+    }
+
+    /**
+     * The retry copy cannot be confirmed (its tier queue is gone: the broker returns it): the original is
+     * rejected without requeue, so the broker dead-letters it itself; the compensation consumer stores it and
+     * re-drives it, and it is applied once. Nothing is lost on the way.
+     */
+    @Test
+    void aRetryCopyThatCannotBeConfirmedHasTheBrokerDeadLetterTheOriginalWhichIsRedrivenAndAppliedOnce() {
+        org.springframework.amqp.rabbit.core.RabbitAdmin admin = new org.springframework.amqp.rabbit.core.RabbitAdmin(
+                this.connectionFactory);
+        String tier = this.topology.retryQueue(workQueue(), 1);
+        assertThat(admin.deleteQueue(tier)).isTrue();
+        AtomicBoolean failedOnce = new AtomicBoolean();
+        String aggregate = "unconfirmed-" + newId();
+        this.handler.behave((event, context) -> {
+            if (event.aggregateId().equals(aggregate) && !failedOnce.getAndSet(true)) {
+                throw new IllegalStateException("transient, the first time");
+            }
+        });
+        try {
+            String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
+
+            eventually().until(() -> deadLetterStatus(messageId) != null);
+            Map<String, Object> row = this.jdbc.queryForMap(
+                    "SELECT failure_kind, reason FROM tally_dead_letter WHERE message_id = ?", messageId);
+            assertThat(row.get("failure_kind")).isEqualTo("TRANSIENT");
+            assertThat((String) row.get("reason")).isEqualTo("dead-lettered by the broker: rejected");
+            eventually().until(() -> effectsOf(messageId) == 1);
+            eventually().until(() -> "REDRIVEN".equals(deadLetterStatus(messageId)));
+            assertThat(effectsOf(messageId)).isEqualTo(1);
+            assertThat(this.handler.invocations().stream().filter(i -> i.messageId().equals(messageId))).hasSize(2);
+        }
+        finally {
+            this.declarer.declare();
+        }
     }
 
     private String deadLetterStatus(String messageId) {
