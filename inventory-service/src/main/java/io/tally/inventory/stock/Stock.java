@@ -42,6 +42,10 @@ public class Stock {
             UPDATE sku SET reserved = reserved - :quantity, sold = sold + :quantity, updated_at = :now
             WHERE sku = :sku AND reserved >= :quantity""";
 
+    /** The SKUs' rows, locked until the end of the transaction, in SKU order (the primary key's). */
+    static final String LOCK_LEVELS = """
+            SELECT sku, price, currency, available, reserved, sold FROM sku WHERE sku IN (:skus) ORDER BY sku FOR UPDATE""";
+
     static final String MOVE_RESERVATION = """
             UPDATE reservation SET status = :to, updated_at = :now WHERE order_no = :orderNo AND status = :from""";
 
@@ -60,7 +64,11 @@ public class Stock {
         this.properties = properties;
     }
 
-    /** Reserves every line of an order, or none; publishes {@code stock.reserved} or {@code stock.rejected}. */
+    /**
+     * Reserves every line of an order, or none; publishes {@code stock.reserved} or {@code stock.rejected}. The
+     * SKUs' rows are locked in SKU order, the decision is made on what they hold ({@link Reservation}), and each
+     * count then moves by a conditional update.
+     */
     @Transactional
     public void reserve(String orderNo, List<OrderLine> items) {
         if (reservation(orderNo).isPresent()) {
@@ -68,40 +76,36 @@ public class Stock {
             return;
         }
         String now = SqlTime.of(this.clock.instant());
-        Map<String, Integer> quantities = new TreeMap<>(); // sorted by SKU: a fixed lock order, no deadlocks
-        for (OrderLine line : items) {
-            if (line.quantity() <= 0) {
-                reject(orderNo, "INVALID_QUANTITY: " + line.sku(), now);
-                return;
+        Map<String, StockLevel> levels = new TreeMap<>();
+        try {
+            Map<String, Integer> quantities = Reservation.quantities(items);
+            if (quantities != null && !quantities.isEmpty()) {
+                this.jdbc.sql(LOCK_LEVELS).param("skus", List.copyOf(quantities.keySet())).query(StockLevel.class).list()
+                    .forEach(level -> levels.put(level.sku(), level));
             }
-            quantities.merge(line.sku(), line.quantity(), Integer::sum);
         }
-        List<PricedLine> reserved = new ArrayList<>();
-        for (Map.Entry<String, Integer> line : quantities.entrySet()) {
-            Optional<StockLevel> level = level(line.getKey());
-            if (level.isEmpty()) {
-                undo(reserved, now);
-                reject(orderNo, "UNKNOWN_SKU: " + line.getKey(), now);
-                return;
+        catch (ArithmeticException overflow) {
+            // decided below
+        }
+        switch (Reservation.decide(items, levels)) {
+            case Reservation.Reject reject -> reject(orderNo, reject.reason(), now);
+            case Reservation.Reserve reserve -> {
+                for (PricedLine line : reserve.lines()) {
+                    requireOne(this.jdbc.sql(RESERVE).param("quantity", line.quantity()).param("sku", line.sku())
+                        .param("now", now).update(), "reserve", line);
+                }
+                this.jdbc.sql("""
+                        INSERT INTO reservation (order_no, status, total_amount, currency, created_at, updated_at)
+                        VALUES (?, 'RESERVED', ?, ?, ?, ?)""")
+                    .params(orderNo, reserve.total(), this.properties.currency(), now, now).update();
+                for (PricedLine line : reserve.lines()) {
+                    this.jdbc.sql("INSERT INTO reservation_line (order_no, sku, quantity, unit_price) VALUES (?, ?, ?, ?)")
+                        .params(orderNo, line.sku(), line.quantity(), line.unitPrice()).update();
+                }
+                this.outbox.publish(orderNo,
+                        new StockReserved(orderNo, reserve.lines(), reserve.total(), this.properties.currency()));
             }
-            int updated = this.jdbc.sql(RESERVE).param("quantity", line.getValue()).param("sku", line.getKey())
-                .param("now", now).update();
-            if (updated == 0) {
-                undo(reserved, now);
-                reject(orderNo, "INSUFFICIENT_STOCK: " + line.getKey(), now);
-                return;
-            }
-            reserved.add(new PricedLine(line.getKey(), line.getValue(), level.get().price()));
         }
-        long total = reserved.stream().mapToLong(l -> l.unitPrice() * l.quantity()).sum();
-        this.jdbc.sql("""
-                INSERT INTO reservation (order_no, status, total_amount, currency, created_at, updated_at)
-                VALUES (?, 'RESERVED', ?, ?, ?, ?)""").params(orderNo, total, this.properties.currency(), now, now).update();
-        for (PricedLine line : reserved) {
-            this.jdbc.sql("INSERT INTO reservation_line (order_no, sku, quantity, unit_price) VALUES (?, ?, ?, ?)")
-                .params(orderNo, line.sku(), line.quantity(), line.unitPrice()).update();
-        }
-        this.outbox.publish(orderNo, new StockReserved(orderNo, reserved, total, this.properties.currency()));
     }
 
     /** Sells the reserved stock of a paid order, once. */

@@ -46,6 +46,8 @@ public class ChannelChecks {
 
     private final Counter flaggedRefunds;
 
+    private final Counter queries;
+
     ChannelChecks(Payments payments, PaymentService service, ChannelClient channel, TransactionTemplate transaction,
             Clock clock, PaymentProperties properties, MeterRegistry meters) {
         this.payments = payments;
@@ -59,6 +61,9 @@ public class ChannelChecks {
             .register(meters);
         this.flaggedRefunds = Counter.builder("tally.refund.flagged")
             .description("Refunds not confirmed after every attempt, or refused, flagged for an operator")
+            .register(meters);
+        this.queries = Counter.builder("tally.payment.queries")
+            .description("Queries of a payment's trade asked of the channel by this instance")
             .register(meters);
     }
 
@@ -83,6 +88,7 @@ public class ChannelChecks {
     /** Queries one payment now and applies what the channel answers; answers what was learnt. */
     public String query(String paymentNo) {
         Trade trade;
+        this.queries.increment();
         try {
             trade = this.channel.query(paymentNo);
         }

@@ -4,12 +4,80 @@ import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
 
-/** A payment as the public contract shows it; amounts in minor units. */
+import io.tally.channel.ChannelMessages.Notification;
+
+/**
+ * A payment as the public contract shows it; amounts in minor units. It decides what a verified callback means
+ * for it ({@link #onCallback}); {@link PaymentService} carries the decision out under the payment's row lock.
+ */
 public record Payment(String paymentNo, String orderNo, long amount, String currency, PaymentStatus status,
         Instant expireAt, @Nullable String channelTradeNo, @Nullable Instant paidAt, @Nullable String abnormalReason,
         @Nullable RefundView refund, Instant createdAt) {
 
     /** The payment's refund, if one was requested. */
     public record RefundView(String refundNo, long amount, String status, @Nullable Instant refundedAt) {
+    }
+
+    /** What a callback means for the payment. */
+    public enum CallbackOutcome {
+        /** Paid as asked: the payment succeeds. */
+        SUCCEED,
+        /** Paid as asked, but after the trade was closed: the money is refunded. */
+        REFUND_CAPTURED_AFTER_CLOSE,
+        /** The payment is settled already (a repeated callback): nothing to do. */
+        ALREADY_SETTLED,
+        /** The trade is not paid (another trade status): nothing to do. */
+        NOT_PAID,
+        /** The payment is abnormal already: nothing more to do. */
+        ALREADY_ABNORMAL,
+        /** It does not match what was asked: the payment becomes abnormal. */
+        MISMATCH,
+        /** It does not match, and it reports money taken after the close: abnormal, and the money is refunded. */
+        MISMATCH_CAPTURED_AFTER_CLOSE
+    }
+
+    /**
+     * A callback's meaning for the payment.
+     *
+     * @param outcome what to do
+     * @param mismatch what did not match (for the two mismatch outcomes), else {@code null}
+     */
+    public record CallbackDecision(CallbackOutcome outcome, @Nullable String mismatch) {
+    }
+
+    /**
+     * Decides what a verified callback means for this payment as it is now.
+     * @param merchantId our merchant id at the channel
+     */
+    public CallbackDecision onCallback(Notification notification, String merchantId) {
+        String mismatch = mismatch(notification, merchantId);
+        boolean paid = Notification.TRADE_SUCCESS.equals(notification.tradeStatus());
+        if (mismatch != null) {
+            return new CallbackDecision(this.status == PaymentStatus.CLOSED && paid
+                    ? CallbackOutcome.MISMATCH_CAPTURED_AFTER_CLOSE : CallbackOutcome.MISMATCH, mismatch);
+        }
+        if (!paid) {
+            return new CallbackDecision(CallbackOutcome.NOT_PAID, null);
+        }
+        return new CallbackDecision(switch (this.status) {
+            case PAYING -> CallbackOutcome.SUCCEED;
+            case CLOSED -> CallbackOutcome.REFUND_CAPTURED_AFTER_CLOSE;
+            case SUCCEEDED, REFUNDING, REFUNDED -> CallbackOutcome.ALREADY_SETTLED;
+            case ABNORMAL -> CallbackOutcome.ALREADY_ABNORMAL;
+        }, null);
+    }
+
+    /** What in the callback is not what this payment asked for, or {@code null} when it all matches. */
+    @Nullable String mismatch(Notification notification, String merchantId) {
+        if (!merchantId.equals(notification.merchantId())) {
+            return "merchant " + notification.merchantId() + " is not ours";
+        }
+        if (notification.amount() != this.amount) {
+            return "amount " + notification.amount() + " where " + this.amount + " was asked";
+        }
+        if (this.channelTradeNo != null && !this.channelTradeNo.equals(notification.tradeNo())) {
+            return "trade " + notification.tradeNo() + " where the channel created " + this.channelTradeNo;
+        }
+        return null;
     }
 }

@@ -183,51 +183,32 @@ public class PaymentService {
         Instant now = this.clock.instant();
         Payment payment = this.payments.lock(notification.outTradeNo())
             .orElseThrow(() -> new UnknownPaymentException(notification.outTradeNo()));
-        String mismatch = mismatch(payment, notification);
-        String outcome;
-        if (mismatch != null) {
-            outcome = abnormal(payment, "callback " + notification.notificationId(), mismatch, now);
-            if (payment.status() == PaymentStatus.CLOSED && Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
+        Payment.CallbackDecision decision = payment.onCallback(notification, this.channel.merchantId());
+        String outcome = switch (decision.outcome()) {
+            case MISMATCH -> abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
+            case MISMATCH_CAPTURED_AFTER_CLOSE -> {
+                String abnormal = abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
                 // Money was taken after the close, whatever the callback says of it: give back what we asked.
-                refund(payment, "captured after close; the callback did not match: " + mismatch);
-                outcome += "; captured after close: refund requested";
+                refund(payment, "captured after close; the callback did not match: " + decision.mismatch());
+                yield abnormal + "; captured after close: refund requested";
             }
-        }
-        else if (!Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
-            outcome = "ignored: trade status " + notification.tradeStatus();
-        }
-        else {
-            outcome = switch (payment.status()) {
-                case PAYING -> {
-                    this.payments.succeed(payment.paymentNo(), notification.tradeNo(), notification.paidAt(),
-                            notification.amount(), now);
-                    this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
-                            payment.amount(), notification.tradeNo(), notification.paidAt()));
-                    yield "succeeded";
-                }
-                case CLOSED -> {
-                    refund(payment, "captured after the trade was closed");
-                    yield "captured after close: refunded";
-                }
-                case SUCCEEDED, REFUNDING, REFUNDED -> "duplicate: payment already " + payment.status();
-                case ABNORMAL -> "ignored: payment is abnormal";
-            };
-        }
+            case NOT_PAID -> "ignored: trade status " + notification.tradeStatus();
+            case SUCCEED -> {
+                this.payments.succeed(payment.paymentNo(), notification.tradeNo(), notification.paidAt(),
+                        notification.amount(), now);
+                this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
+                        payment.amount(), notification.tradeNo(), notification.paidAt()));
+                yield "succeeded";
+            }
+            case REFUND_CAPTURED_AFTER_CLOSE -> {
+                refund(payment, "captured after the trade was closed");
+                yield "captured after close: refunded";
+            }
+            case ALREADY_SETTLED -> "duplicate: payment already " + payment.status();
+            case ALREADY_ABNORMAL -> "ignored: payment is abnormal";
+        };
         this.payments.callbackProcessed(notification.notificationId(), outcome, now);
         return outcome;
-    }
-
-    private @Nullable String mismatch(Payment payment, Notification notification) {
-        if (!this.channel.merchantId().equals(notification.merchantId())) {
-            return "merchant " + notification.merchantId() + " is not ours";
-        }
-        if (notification.amount() != payment.amount()) {
-            return "amount " + notification.amount() + " where " + payment.amount() + " was asked";
-        }
-        if (payment.channelTradeNo() != null && !payment.channelTradeNo().equals(notification.tradeNo())) {
-            return "trade " + notification.tradeNo() + " where the channel created " + payment.channelTradeNo();
-        }
-        return null;
     }
 
     private String abnormal(Payment payment, String source, String mismatch, Instant now) {

@@ -175,53 +175,38 @@ public class Reconciliation {
     private void comparePayment(long runId, Statement.Line line, Tally tally) {
         String channelView = "captured " + line.amount() + " at " + line.time();
         LocalPayment local = this.store.payment(line.outTradeNo()).orElse(null);
-        if (local == null) {
-            record(runId, Kind.MISSING_LOCAL, line.outTradeNo(), null, "no such payment", channelView, Status.OPEN, null,
-                    tally);
-            return;
-        }
-        if (local.succeeded()) {
-            if (local.captured() != line.amount()) {
-                record(runId, Kind.AMOUNT_MISMATCH, line.outTradeNo(), null, view(local), channelView, Status.OPEN, null,
-                        tally);
+        Classification.Verdict verdict = Classification.payment(local, line.amount());
+        switch (verdict.action()) {
+            case NONE -> {
             }
-            return;
+            case OPEN -> record(runId, verdict.kind(), line.outTradeNo(), null, local == null ? "no such payment" : view(local),
+                    channelView, Status.OPEN, null, tally);
+            case REPAIR -> {
+                Trade trade = new Trade(line.outTradeNo(), line.tradeNo(), line.amount(), "", TradeStatus.SUCCESS,
+                        line.time(), line.amount(), 0, line.time());
+                String repair = this.payments.repairCapture(line.outTradeNo(), trade);
+                record(runId, verdict.kind(), line.outTradeNo(), null, view(local), channelView,
+                        repair != null ? Status.REPAIRED : Status.OPEN, repair, tally);
+            }
         }
-        if ("ABNORMAL".equals(local.status())) {
-            record(runId, Kind.STATUS_MISMATCH, line.outTradeNo(), null, view(local), channelView, Status.OPEN, null, tally);
-            return;
-        }
-        if (line.amount() != local.amount()) {
-            record(runId, Kind.AMOUNT_MISMATCH, line.outTradeNo(), null, view(local), channelView, Status.OPEN, null, tally);
-            return;
-        }
-        // PAYING or CLOSED with the right amount: a capture we missed. Safe to repair through the state machine.
-        Trade trade = new Trade(line.outTradeNo(), line.tradeNo(), line.amount(), "", TradeStatus.SUCCESS, line.time(),
-                line.amount(), 0, line.time());
-        String repair = this.payments.repairCapture(line.outTradeNo(), trade);
-        record(runId, Kind.MISSING_LOCAL, line.outTradeNo(), null, view(local), channelView,
-                repair != null ? Status.REPAIRED : Status.OPEN, repair, tally);
     }
 
     private void compareRefund(long runId, Statement.Line line, Tally tally) {
         String channelView = "refunded " + line.amount() + " at " + line.time();
         LocalRefund local = line.refundNo() != null ? this.store.refund(line.refundNo()).orElse(null) : null;
-        if (local == null) {
-            record(runId, Kind.REFUND_MISMATCH, line.outTradeNo(), line.refundNo(), "no such refund", channelView,
+        Classification.Verdict verdict = Classification.refund(local, line.amount());
+        switch (verdict.action()) {
+            case NONE -> {
+            }
+            case OPEN -> record(runId, verdict.kind(), line.outTradeNo(), line.refundNo(),
+                    local == null ? "no such refund" : "refund of " + local.amount() + " " + local.status(), channelView,
                     Status.OPEN, null, tally);
-            return;
-        }
-        if (local.amount() != line.amount()) {
-            record(runId, Kind.REFUND_MISMATCH, line.outTradeNo(), line.refundNo(),
-                    "refund of " + local.amount() + " " + local.status(), channelView, Status.OPEN, null, tally);
-            return;
-        }
-        if ("REQUESTED".equals(local.status())) {
-            // Issued at the channel, not yet confirmed here: the same request confirms it (same number, no new money).
-            String outcome = this.checks.issue(line.refundNo());
-            record(runId, Kind.REFUND_MISMATCH, line.outTradeNo(), line.refundNo(), "refund requested, not confirmed",
-                    channelView, "refunded".equals(outcome) ? Status.REPAIRED : Status.OPEN, "confirmed: " + outcome,
-                    tally);
+            case REPAIR -> {
+                String outcome = this.checks.issue(line.refundNo());
+                record(runId, verdict.kind(), line.outTradeNo(), line.refundNo(), "refund requested, not confirmed",
+                        channelView, "refunded".equals(outcome) ? Status.REPAIRED : Status.OPEN, "confirmed: " + outcome,
+                        tally);
+            }
         }
     }
 

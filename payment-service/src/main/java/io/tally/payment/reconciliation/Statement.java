@@ -56,14 +56,19 @@ record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
             if (cells.length != 6) {
                 throw new IllegalArgumentException("Malformed line " + (i + 1) + ": " + row);
             }
-            Line line = new Line(cells[0], cells[1], cells[2], cells[3].isEmpty() ? null : cells[3],
-                    Long.parseLong(cells[4]), Instant.parse(cells[5]));
+            Line line = line(cells, row, i + 1);
             lines.add(line);
-            if (line.isPayment()) {
-                payments += line.amount();
+            try {
+                if (line.isPayment()) {
+                    payments = Math.addExact(payments, line.amount());
+                }
+                else {
+                    refunds = Math.addExact(refunds, line.amount());
+                }
             }
-            else {
-                refunds += line.amount();
+            catch (ArithmeticException overflow) {
+                throw new IllegalArgumentException("The statement's amounts add up to more than minor units can hold (too "
+                        + "large) at line " + (i + 1));
             }
         }
         if (total == null) {
@@ -75,5 +80,25 @@ record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
                     + ", refunds " + refunds + ") do not add up to its closing line: " + total.group());
         }
         return new Statement(day, lines, payments, refunds);
+    }
+
+    /** One line: a PAYMENT or a REFUND of a positive whole amount of minor units, at an ISO-8601 instant. */
+    private static Line line(String[] cells, String row, int number) {
+        if (!cells[0].equals("PAYMENT") && !cells[0].equals("REFUND")) {
+            throw new IllegalArgumentException("Line " + number + " is of an unknown type " + cells[0] + ": " + row);
+        }
+        long amount;
+        Instant time;
+        try {
+            amount = Long.parseLong(cells[4]);
+            time = Instant.parse(cells[5]);
+        }
+        catch (NumberFormatException | java.time.format.DateTimeParseException ex) {
+            throw new IllegalArgumentException("Malformed amount or time at line " + number + ": " + row, ex);
+        }
+        if (amount <= 0) {
+            throw new IllegalArgumentException("Line " + number + " has an amount that is not positive: " + row);
+        }
+        return new Line(cells[0], cells[1], cells[2], cells[3].isEmpty() ? null : cells[3], amount, time);
     }
 }

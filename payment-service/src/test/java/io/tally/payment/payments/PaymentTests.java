@@ -1,0 +1,108 @@
+package io.tally.payment.payments;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.tally.channel.ChannelMessages.Notification;
+import io.tally.payment.payments.Payment.CallbackOutcome;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The payment's state machine and what a callback means for it, as plain decisions. */
+class PaymentTests {
+
+    private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
+
+    @Test
+    void eachStateIsReachedOnlyFromTheStatesTheDesignAllows() {
+        assertThat(PaymentStatus.PAYING.from()).isEmpty();
+        assertThat(PaymentStatus.SUCCEEDED.from()).containsExactly(PaymentStatus.PAYING);
+        assertThat(PaymentStatus.CLOSED.from()).containsExactly(PaymentStatus.PAYING);
+        assertThat(PaymentStatus.REFUNDING.from()).containsExactlyInAnyOrder(PaymentStatus.SUCCEEDED, PaymentStatus.CLOSED);
+        assertThat(PaymentStatus.REFUNDED.from()).containsExactly(PaymentStatus.REFUNDING);
+        assertThat(PaymentStatus.ABNORMAL.from()).containsExactlyInAnyOrder(PaymentStatus.PAYING, PaymentStatus.SUCCEEDED);
+    }
+
+    @Test
+    void noStateLeadsBackToPayingAndNothingLeavesRefunded() {
+        for (PaymentStatus to : PaymentStatus.values()) {
+            assertThat(to.from()).as("%s reached from REFUNDED", to).doesNotContain(PaymentStatus.REFUNDED);
+        }
+        assertThat(PaymentStatus.ABNORMAL.from()).as("a refunded or refunding payment is never made abnormal")
+            .doesNotContain(PaymentStatus.REFUNDING, PaymentStatus.REFUNDED);
+    }
+
+    @Test
+    void aMatchingSuccessCallbackSucceedsAPayingPayment() {
+        assertThat(payment(PaymentStatus.PAYING).onCallback(success(700, "M100", "T1"), "M100"))
+            .isEqualTo(new Payment.CallbackDecision(CallbackOutcome.SUCCEED, null));
+    }
+
+    @Test
+    void aMatchingSuccessCallbackForAClosedPaymentRefundsTheMoneyTakenAfterTheClose() {
+        assertThat(payment(PaymentStatus.CLOSED).onCallback(success(700, "M100", "T1"), "M100").outcome())
+            .isEqualTo(CallbackOutcome.REFUND_CAPTURED_AFTER_CLOSE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = PaymentStatus.class, names = { "SUCCEEDED", "REFUNDING", "REFUNDED" })
+    void aRepeatedCallbackForASettledPaymentChangesNothing(PaymentStatus status) {
+        assertThat(payment(status).onCallback(success(700, "M100", "T1"), "M100").outcome())
+            .isEqualTo(CallbackOutcome.ALREADY_SETTLED);
+    }
+
+    @Test
+    void aCallbackOfAnotherTradeStatusIsIgnored() {
+        Notification closed = new Notification("N1", "M100", "P1", "T1", 700, "CNY", "TRADE_CLOSED", NOW);
+        assertThat(payment(PaymentStatus.PAYING).onCallback(closed, "M100").outcome()).isEqualTo(CallbackOutcome.NOT_PAID);
+    }
+
+    @Test
+    void anotherAmountIsAMismatchNamingBothAmountsNeverASuccess() {
+        Payment.CallbackDecision decision = payment(PaymentStatus.PAYING).onCallback(success(701, "M100", "T1"), "M100");
+        assertThat(decision.outcome()).isEqualTo(CallbackOutcome.MISMATCH);
+        assertThat(decision.mismatch()).isEqualTo("amount 701 where 700 was asked");
+    }
+
+    @Test
+    void anotherMerchantOrAnotherTradeIsAMismatch() {
+        assertThat(payment(PaymentStatus.PAYING).onCallback(success(700, "M999", "T1"), "M100").mismatch())
+            .isEqualTo("merchant M999 is not ours");
+        assertThat(payment(PaymentStatus.PAYING).onCallback(success(700, "M100", "T2"), "M100").mismatch())
+            .isEqualTo("trade T2 where the channel created T1");
+    }
+
+    @Test
+    void aMismatchedSuccessForAClosedPaymentIsAbnormalAndStillRefundsTheCapture() {
+        assertThat(payment(PaymentStatus.CLOSED).onCallback(success(701, "M100", "T1"), "M100").outcome())
+            .isEqualTo(CallbackOutcome.MISMATCH_CAPTURED_AFTER_CLOSE);
+    }
+
+    @Test
+    void noCallbackEverMakesAnAbnormalPaymentSucceed() {
+        Set<CallbackOutcome> seen = EnumSet.noneOf(CallbackOutcome.class);
+        for (Notification n : new Notification[] { success(700, "M100", "T1"), success(701, "M100", "T1"),
+                success(700, "M999", "T1") }) {
+            seen.add(payment(PaymentStatus.ABNORMAL).onCallback(n, "M100").outcome());
+        }
+        assertThat(seen).doesNotContain(CallbackOutcome.SUCCEED, CallbackOutcome.REFUND_CAPTURED_AFTER_CLOSE);
+    }
+
+    @Test
+    void theRefundNumberIsDerivedFromThePaymentSoEveryRequestForItIsTheSameRequest() {
+        assertThat(PaymentService.refundNo("P123")).isEqualTo("P123-R1").isEqualTo(PaymentService.refundNo("P123"));
+    }
+
+    private static Payment payment(PaymentStatus status) {
+        return new Payment("P1", "O1", 700, "CNY", status, NOW.plusSeconds(600), "T1", null, null, null, NOW);
+    }
+
+    private static Notification success(long amount, String merchant, String tradeNo) {
+        return new Notification("N1", merchant, "P1", tradeNo, amount, "CNY", Notification.TRADE_SUCCESS, NOW);
+    }
+}
