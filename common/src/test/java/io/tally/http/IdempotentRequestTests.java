@@ -101,6 +101,23 @@ class IdempotentRequestTests extends IntegrationTests {
     }
 
     @Test
+    void anErrorAnswerIsStoredAndReplayedLikeAnyOtherWithoutRunningAgain() throws Exception {
+        String key = newId();
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"\"}"))
+            .andExpect(status().isBadRequest());
+        int created = this.widgets.created.get();
+        int refused = this.widgets.refused.get();
+
+        this.mvc.perform(post("/widgets").header("Idempotency-Key", key)
+            .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"\"}"))
+            .andExpect(status().isBadRequest())
+            .andExpect(header().string("Idempotent-Replayed", "true"));
+        assertThat(this.widgets.refused.get()).as("not run again").isEqualTo(refused);
+        assertThat(this.widgets.created.get()).isEqualTo(created);
+    }
+
+    @Test
     void aRequestThatEndsInAnUnhandledExceptionReleasesItsKeySoThatARetryRuns() throws Exception {
         String key = newId();
         this.widgets.explode = true;
@@ -169,6 +186,8 @@ class IdempotentRequestTests extends IntegrationTests {
 
         final AtomicInteger created = new AtomicInteger();
 
+        final AtomicInteger refused = new AtomicInteger();
+
         volatile CountDownLatch hold;
 
         volatile CountDownLatch entered;
@@ -190,6 +209,10 @@ class IdempotentRequestTests extends IntegrationTests {
         ResponseEntity<Widget> create(@RequestBody Widget widget) throws InterruptedException {
             if (this.explode) {
                 throw new IllegalStateException("the widget factory is on fire");
+            }
+            if (widget.name().isEmpty()) {
+                this.refused.incrementAndGet();
+                return ResponseEntity.badRequest().build();
             }
             CountDownLatch hold = this.hold;
             if (hold != null) {

@@ -48,7 +48,7 @@ class ChannelTests {
         assertThat(this.system.ledger(paymentNo).get("callbacksSent").asInt()).isZero();
         assertThat(exchanges(paymentNo)).extracting(e -> e.get("method").asString() + " " + e.get("responseStatus").asInt())
             .contains("GET 200");
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
     }
 
     @Test
@@ -68,7 +68,7 @@ class ChannelTests {
         assertThat(Duration.between(second, third)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
         assertThat(this.payments.queryForObject("SELECT query_attempts FROM payment WHERE payment_no = ?", Integer.class,
                 paymentNo)).isEqualTo(3);
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
     }
 
     @Test
@@ -100,7 +100,7 @@ class ChannelTests {
         assertThat(action.get("operator").asString()).isEqualTo("operator");
         assertThat(action.get("detail").asString()).isEqualTo("closed at the channel");
         awaitStatus(orderNo, "CANCELLED");
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 0));
     }
 
     @Test
@@ -111,10 +111,9 @@ class ChannelTests {
         this.system.pay(paymentNo, null);
         assertThat(this.system.cancel(orderNo).status()).isEqualTo(200);
 
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
-            this.invariants.check();
-        });
+        await().atMost(CONVERGED)
+            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED"));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
     }
 
@@ -126,10 +125,9 @@ class ChannelTests {
         this.system.pay(paymentNo, null);
         this.system.cancel(orderNo);
 
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
-            this.invariants.check();
-        });
+        await().atMost(CONVERGED)
+            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED"));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         List<JsonNode> refunds = exchanges(paymentNo).stream()
             .filter(e -> e.get("endpoint").asString().equals("/gateway/refunds")).toList();
         assertThat(refunds).extracting(e -> e.get("responseStatus").asInt()).containsExactly(503, 503, 200);
@@ -160,7 +158,7 @@ class ChannelTests {
         assertThat(this.system.admin("POST", "/api/admin/refunds/" + refundNo + "/retry", null).status()).isEqualTo(409);
         assertThat(this.system.admin("GET", "/api/admin/actions/" + refundNo, null).body().get(0).get("action").asString())
             .isEqualTo("RETRY_REFUND");
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
     }
 
@@ -193,7 +191,70 @@ class ChannelTests {
                 assertThat(e.get("responseBody").asString()).isEqualTo("success");
                 assertThat(e.get("requestHeaders").asString()).contains("X-Channel-Signature");
             }));
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 1, 0));
+    }
+
+    /**
+     * The callback is stored raw, but its effect cannot be committed (the payment table refuses every change):
+     * the channel is not told {@code success}, so it sends the callback again, and once the table accepts changes
+     * the callback is applied, once.
+     */
+    @Test
+    void aCallbackWhoseEffectCannotBeCommittedIsNotAcknowledgedAndTheChannelsRetryAppliesIt() {
+        String orderNo = awaitingOrder("tess");
+        String paymentNo = createPayment(orderNo);
+        this.payments.execute("""
+                CREATE TRIGGER test_refuse_payment_change BEFORE UPDATE ON payment FOR EACH ROW
+                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'payment changes refused by the test'""");
+        try {
+            assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
+            await().atMost(CONVERGED).until(() -> exchanges(paymentNo).stream()
+                .filter(e -> "INBOUND".equals(e.get("direction").asString()))
+                .filter(e -> e.get("responseStatus").asInt() != 200).count() >= 2);
+            assertThat(this.payments.queryForObject("SELECT COUNT(*) FROM channel_callback WHERE out_trade_no = ?",
+                    Integer.class, paymentNo)).as("stored raw before it was applied").isEqualTo(1);
+            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("PAYING");
+        }
+        finally {
+            this.payments.execute("DROP TRIGGER test_refuse_payment_change");
+        }
+        awaitStatus(orderNo, "PAID");
+        List<JsonNode> callbacks = exchanges(paymentNo).stream().filter(e -> "INBOUND".equals(e.get("direction").asString()))
+            .toList();
+        assertThat(callbacks).extracting(e -> e.get("responseBody").asString()).last().isEqualTo("success");
+        assertThat(callbacks.stream().filter(e -> "success".equals(e.get("responseBody").asString()))).hasSize(1);
+        assertThat(callbacks.subList(0, callbacks.size() - 1))
+            .allSatisfy(e -> assertThat(e.get("responseStatus").asInt()).isGreaterThanOrEqualTo(500));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
+    }
+
+    @Test
+    void aRefundTheChannelRefusesIsFlaggedAtOnceWithoutRetriesAndAnOperatorRetriesIt() {
+        String orderNo = awaitingOrder("ugo");
+        String paymentNo = createPayment(orderNo);
+        String refundNo = paymentNo + "-R1";
+        double flaggedBefore = this.system.payment.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+            .counter("tally.refund.flagged").count();
+        this.system.faults(Map.of("captureWithoutCallback", true, "refuseRefunds", 1));
+        this.system.pay(paymentNo, null);
+        this.system.cancel(orderNo);
+
+        await().atMost(CONVERGED).until(() -> Boolean.TRUE.equals(this.payments.queryForObject(
+                "SELECT flagged_at IS NOT NULL FROM refund WHERE refund_no = ?", Boolean.class, refundNo)));
+        assertThat(this.payments.queryForObject("SELECT attempts FROM refund WHERE refund_no = ?", Integer.class, refundNo))
+            .as("flagged after the first refusal").isEqualTo(1);
+        assertThat(this.payments.queryForObject("SELECT next_attempt_at IS NULL FROM refund WHERE refund_no = ?",
+                Boolean.class, refundNo)).as("no retry scheduled").isTrue();
+        assertThat(this.system.payment.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+            .counter("tally.refund.flagged").count()).isEqualTo(flaggedBefore + 1);
+        assertThat(exchanges(paymentNo).stream().filter(e -> e.get("endpoint").asString().equals("/gateway/refunds")))
+            .extracting(e -> e.get("responseStatus").asInt()).containsExactly(400);
+        assertThat(this.system.ledger(paymentNo).get("refunded").asLong()).isZero();
+
+        this.system.faults(Map.of());
+        assertThat(this.system.admin("POST", "/api/admin/refunds/" + refundNo + "/retry", null).body().get("outcome")
+            .asString()).isEqualTo("refunded");
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
     }
 
     private List<JsonNode> exchanges(String paymentNo) {

@@ -27,6 +27,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.tally.channel.PemKeys;
+import io.tally.system.Endpoints;
+import io.tally.system.Service;
 import io.tally.gateway.GatewayApplication;
 import io.tally.inventory.InventoryApplication;
 import io.tally.order.OrderApplication;
@@ -39,7 +41,7 @@ import io.tally.testing.TestInfrastructure;
  * database of its own and all sharing broker names of their own; and an HTTP client for their public contract.
  * The payment window is short (seconds) so that timeouts happen within a test.
  */
-final class FlowFixtures {
+final class FlowFixtures implements Endpoints {
 
     /** The shown payment window in these tests. */
     static final Duration PAYMENT_WINDOW = Duration.ofSeconds(4);
@@ -66,7 +68,14 @@ final class FlowFixtures {
 
     final ConfigurableApplicationContext order;
 
-    final ConfigurableApplicationContext payment;
+    /** payment-service; replaced by {@link #restartPayment()}. */
+    volatile ConfigurableApplicationContext payment;
+
+    /** The merchant's key pair: the tests sign requests to the channel as payment-service would. */
+    final KeyPair merchantKeys;
+
+    /** The arguments payment-service was started with, database included: further instances share them. */
+    private final List<String> paymentArgs = new ArrayList<>();
 
     final KeyPair channelKeys;
 
@@ -84,9 +93,10 @@ final class FlowFixtures {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private FlowFixtures(List<String> paymentSettings) throws IOException {
+    private FlowFixtures(Duration paymentWindow, List<String> paymentSettings) throws IOException {
         String prefix = TestInfrastructure.newBrokerPrefix();
         KeyPair merchant = PemKeys.generate();
+        this.merchantKeys = merchant;
         this.channelKeys = PemKeys.generate();
         this.keys = Files.createTempDirectory("tally-flow-keys");
         Path keys = this.keys;
@@ -117,7 +127,7 @@ final class FlowFixtures {
                 "--spring.security.user.password=" + ServiceTestProperties.OPERATOR_PASSWORD,
                 "--tally.outbox.poll-interval=200ms", "--tally.dead-letters.redrive-delays=2s,5s");
         this.inventory = start(InventoryApplication.application(), common, "--server.port=0");
-        this.order = start(OrderApplication.application(), common, "--server.port=0", "--order.payment-window=" + PAYMENT_WINDOW.toMillis() + "ms",
+        this.order = start(OrderApplication.application(), common, "--server.port=0", "--order.payment-window=" + paymentWindow.toMillis() + "ms",
                 "--order.cancel-grace=" + CANCEL_GRACE.toMillis() + "ms", "--order.timeout-poll=100ms");
         List<String> payment = new ArrayList<>(List.of("--server.port=" + paymentPort,
                 "--payment.channel.base-url=" + this.gatewayUrl, "--payment.channel.merchant-id=M100",
@@ -127,29 +137,59 @@ final class FlowFixtures {
                 "--payment.reconciliation.enabled=false", "--payment.checks.poll=100ms"));
         payment.addAll(paymentSettings);
         this.payment = start(PaymentApplication.application(), common, payment.toArray(String[]::new));
+        this.paymentArgs.addAll(this.lastArgs);
         this.orderUrl = url(this.order);
         this.inventoryUrl = url(this.inventory);
     }
 
     /** The running system whose callbacks, not active queries, race the cancellations; started on first use. */
     static FlowFixtures system() {
-        return started("callbacks", LATE_QUERIES);
+        return started("callbacks", PAYMENT_WINDOW, LATE_QUERIES);
     }
 
     /** A third running system, for reconciliation: only its own trades are in its channel's statements. */
     static FlowFixtures reconciliationSystem() {
-        return started("reconciliation", FAST_CHECKS);
+        return started("reconciliation", PAYMENT_WINDOW, FAST_CHECKS);
     }
 
     /** A second running system whose active queries and refund retries run within a test's time. */
     static FlowFixtures channelSystem() {
-        return started("channel", FAST_CHECKS);
+        return started("channel", PAYMENT_WINDOW, FAST_CHECKS);
     }
 
-    private static FlowFixtures started(String name, List<String> paymentSettings) {
+    /**
+     * A system whose payment-service may be restarted or joined by a second instance: its first query comes 6 s
+     * after a payment is created (later than a restart takes), within a payment window of 20 s, and each
+     * instance claims one query at a time.
+     */
+    static FlowFixtures scaleOutSystem() {
+        return started("scale-out", Duration.ofSeconds(20), List.of(
+                // replicas share the topology: one that stops must not delete it (the last one does, at the end)
+                "--tally.topology.delete-on-close=false", "--payment.checks.query-delays=6s,400ms,800ms",
+                "--payment.checks.query-max-attempts=10", "--payment.checks.refund-delays=300ms,600ms",
+                "--payment.checks.lease=10s", "--payment.checks.batch=1"));
+    }
+
+    /**
+     * Starts another instance of payment-service on the same database and broker names (as a second replica
+     * would run); the caller closes it.
+     */
+    ConfigurableApplicationContext startPaymentInstance() throws IOException {
+        List<String> args = new ArrayList<>(this.paymentArgs.stream().filter(a -> !a.startsWith("--server.port=")).toList());
+        args.add("--server.port=" + freePort());
+        return PaymentApplication.application().run(args.toArray(String[]::new));
+    }
+
+    /** Stops payment-service (its context closes) and starts it again on the same port and database. */
+    void restartPayment() {
+        this.payment.close();
+        this.payment = PaymentApplication.application().run(this.paymentArgs.toArray(String[]::new));
+    }
+
+    private static FlowFixtures started(String name, Duration paymentWindow, List<String> paymentSettings) {
         return started.computeIfAbsent(name, n -> {
             try {
-                FlowFixtures system = new FlowFixtures(paymentSettings);
+                FlowFixtures system = new FlowFixtures(paymentWindow, paymentSettings);
                 Runtime.getRuntime().addShutdownHook(new Thread(system::stop, "stop-flow-" + n));
                 return system;
             }
@@ -159,7 +199,9 @@ final class FlowFixtures {
         });
     }
 
-    private static ConfigurableApplicationContext start(SpringApplication application, List<String> common,
+    private List<String> lastArgs = List.of();
+
+    private ConfigurableApplicationContext start(SpringApplication application, List<String> common,
             String... more) {
         List<String> args = new ArrayList<>(common);
         args.add("--spring.datasource.url=" + TestInfrastructure.servers().jdbcUrl(TestInfrastructure.newDatabase()));
@@ -170,10 +212,19 @@ final class FlowFixtures {
         args.add("--spring.rabbitmq.username=" + TestInfrastructure.servers().rabbitUser());
         args.add("--spring.rabbitmq.password=" + TestInfrastructure.servers().rabbitPassword());
         args.addAll(List.of(more));
-        return application.run(args.toArray(String[]::new));
+        // a later argument replaces an earlier one of the same name (Spring would join repeated ones with a comma)
+        java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+        for (String arg : args) {
+            byName.put(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg, arg);
+        }
+        this.lastArgs = List.copyOf(byName.values());
+        return application.run(this.lastArgs.toArray(String[]::new));
     }
 
     private void stop() {
+        if ("false".equals(this.payment.getEnvironment().getProperty("tally.topology.delete-on-close"))) {
+            this.payment.getBean(io.tally.topology.TopologyDeclarer.class).deleteAll();
+        }
         for (ConfigurableApplicationContext context : List.of(this.payment, this.order, this.inventory, this.gateway)) {
             context.close();
         }
@@ -192,6 +243,55 @@ final class FlowFixtures {
 
     JdbcTemplate jdbc(ConfigurableApplicationContext context) {
         return context.getBean(JdbcTemplate.class);
+    }
+
+    private ConfigurableApplicationContext context(Service service) {
+        return switch (service) {
+            case GATEWAY -> this.gateway;
+            case INVENTORY -> this.inventory;
+            case ORDER -> this.order;
+            case PAYMENT -> this.payment;
+        };
+    }
+
+    @Override
+    public String url(Service service) {
+        return switch (service) {
+            case GATEWAY -> this.gatewayUrl;
+            case INVENTORY -> this.inventoryUrl;
+            case ORDER -> this.orderUrl;
+            case PAYMENT -> this.paymentUrl;
+        };
+    }
+
+    @Override
+    public String operatorPassword() {
+        return ServiceTestProperties.OPERATOR_PASSWORD;
+    }
+
+    @Override
+    public java.sql.Connection connect(Service service) throws java.sql.SQLException {
+        return context(service).getBean(javax.sql.DataSource.class).getConnection();
+    }
+
+    /** The messages in every queue of the three services' topologies, asked of the broker queue by queue. */
+    @Override
+    public Map<String, Long> queueDepths() {
+        Map<String, Long> depths = new java.util.TreeMap<>();
+        for (Service service : Service.withState()) {
+            ConfigurableApplicationContext context = context(service);
+            var admin = new org.springframework.amqp.rabbit.core.RabbitAdmin(
+                    context.getBean(org.springframework.amqp.rabbit.connection.ConnectionFactory.class));
+            for (String queue : context.getBean(io.tally.topology.Topology.class).names().queues()) {
+                java.util.Properties properties = admin.getQueueProperties(queue);
+                if (properties == null) {
+                    throw new IllegalStateException("Queue " + queue + " of " + service.module() + " does not exist");
+                }
+                depths.put(queue, ((Number) properties.get(org.springframework.amqp.rabbit.core.RabbitAdmin.QUEUE_MESSAGE_COUNT))
+                    .longValue());
+            }
+        }
+        return depths;
     }
 
     // ---- the public HTTP contract ----

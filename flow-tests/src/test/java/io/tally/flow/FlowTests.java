@@ -7,10 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,10 +63,8 @@ class FlowTests {
         JsonNode paid = awaitStatus(orderNo, "PAID");
         assertThat(paid.get("paymentNo").asString()).isEqualTo(paymentNo);
         assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("SUCCEEDED");
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.stock(sku).get("sold").asInt()).isEqualTo(2);
-            this.invariants.check();
-        });
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
+        assertThat(this.system.stock(sku).get("sold").asInt()).isEqualTo(2);
         assertThat(this.system.coupons("alice-" + sku)).hasSize(1);
         assertThat(this.system.ledger(paymentNo).get("captured").asLong()).isEqualTo(2500);
     }
@@ -81,7 +83,11 @@ class FlowTests {
         assertThat(unknownSku.get("cancelDetail").asString()).startsWith("UNKNOWN_SKU");
         assertThat(this.system.stock(sku).get("available").asInt()).isEqualTo(1);
         assertThat(this.system.stock(sku).get("reserved").asInt()).isZero();
-        this.invariants.check();
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 2, 0));
+        // only an operator sets stock
+        assertThat(this.system.send("PUT", this.system.inventoryUrl + "/api/stock/" + sku,
+                Map.of("price", 1, "available", 1000), Map.of()).status()).isEqualTo(401);
+        assertThat(this.system.stock(sku).get("available").asInt()).isEqualTo(1);
     }
 
     /**
@@ -109,8 +115,7 @@ class FlowTests {
             });
         }
         runAll(flows, 24);
-        Invariants.Outcome outcome = await().atMost(Duration.ofMinutes(2))
-            .until(() -> checked(this.invariants), o -> o != null);
+        Invariants.Outcome outcome = this.invariants.converged();
         System.out.printf("Race of %d orders: %d paid, %d cancelled (%d of them refunded after capture)%n", orders,
                 outcome.paid(), outcome.cancelled(), outcome.cancelledWithMoneyBack());
         assertThat(outcome.paid() + outcome.cancelled()).isEqualTo(orders);
@@ -139,6 +144,8 @@ class FlowTests {
         assertThat(after[0] + after[1]).as("callbacks that landed after their cancellation time").isPositive();
         assertThat(outcome.paid()).as("payments that won the race").isPositive();
         assertThat(outcome.cancelledWithMoneyBack()).as("cancellations that won over captured money").isPositive();
+        assertThat(outcome.cancelledWithMoneyBack()).as("every order was paid at the channel: each cancelled one had "
+                + "money captured, which came back").isEqualTo(outcome.cancelled());
     }
 
     @Test
@@ -153,11 +160,18 @@ class FlowTests {
 
         awaitStatus(orderNo, "PAID");
         JdbcTemplate payments = this.system.jdbc(this.system.payment);
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(payments.queryForObject("SELECT deliveries FROM channel_callback WHERE out_trade_no = ?",
-                    Integer.class, paymentNo)).isEqualTo(5);
-            this.invariants.check();
-        });
+        await().atMost(CONVERGED).untilAsserted(() -> assertThat(payments.queryForObject(
+                "SELECT deliveries FROM channel_callback WHERE out_trade_no = ?", Integer.class, paymentNo)).isEqualTo(5));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
+        // The copies really were handled at the same time: the exchange log shows overlapping callbacks.
+        List<long[]> handled = payments.query("""
+                SELECT started_at, duration_ms FROM channel_exchange WHERE direction = 'INBOUND' AND out_trade_no = ?""",
+                (rs, n) -> {
+                    long start = rs.getObject(1, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+                    return new long[] { start, start + rs.getLong(2) };
+                }, paymentNo);
+        assertThat(handled).hasSize(5);
+        assertThat(maxOverlap(handled)).as("copies of the callback in payment-service at once").isGreaterThanOrEqualTo(2);
         assertThat(this.system.coupons("carol-" + sku)).hasSize(1);
         assertThat(this.system.jdbc(this.system.order).queryForObject(
                 "SELECT COUNT(*) FROM tally_outbox WHERE aggregate_id = ? AND event_type = 'order.paid'", Integer.class,
@@ -183,10 +197,9 @@ class FlowTests {
         // Never paid: the order times out, and the money the channel did capture is refunded.
         JsonNode cancelled = awaitStatus(orderNo, "CANCELLED");
         assertThat(cancelled.get("cancelReason").asString()).isEqualTo("TIMEOUT");
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.ledger(paymentNo).get("refunded").asLong()).isEqualTo(700);
-            this.invariants.check();
-        });
+        await().atMost(CONVERGED)
+            .untilAsserted(() -> assertThat(this.system.ledger(paymentNo).get("refunded").asLong()).isEqualTo(700));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("ABNORMAL");
         assertThat(this.system.payment.getBean(io.micrometer.core.instrument.MeterRegistry.class)
             .counter("tally.payment.abnormal").count()).isPositive();
@@ -227,7 +240,39 @@ class FlowTests {
         assertThat(callback(body, this.system.channelKeys.getPrivate(), nonce, now).raw().body()).isEqualTo("success");
         assertThat(callback(body, this.system.channelKeys.getPrivate(), nonce, now).status()).isEqualTo(401);
         awaitStatus(orderNo, "PAID");
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
+    }
+
+    /**
+     * Callbacks signed by the channel, but for another merchant or another trade than the payment's: the payment
+     * is marked ABNORMAL with what did not match, never SUCCEEDED, and its order is never paid.
+     */
+    @Test
+    void aSignedCallbackForAnotherMerchantOrAnotherTradeMakesThePaymentAbnormal() {
+        String sku = sku();
+        this.invariants.stock(sku, 300, 5);
+        String merchantOrder = this.invariants.place("walt-" + sku, Map.of(sku, 1));
+        String tradeOrder = this.invariants.place("xena-" + sku, Map.of(sku, 1));
+        awaitStatus(merchantOrder, "AWAITING_PAYMENT");
+        awaitStatus(tradeOrder, "AWAITING_PAYMENT");
+        String merchantPayment = createPayment(merchantOrder);
+        String tradePayment = createPayment(tradeOrder);
+        String merchantTrade = this.system.payment(merchantPayment).get("channelTradeNo").asString();
+
+        String otherMerchant = this.system.json.writeValueAsString(new Notification("N-m-" + merchantPayment, "M999",
+                merchantPayment, merchantTrade, 300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
+        String otherTrade = this.system.json.writeValueAsString(new Notification("N-t-" + tradePayment, "M100",
+                tradePayment, "T-not-this-trade", 300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
+        for (String body : List.of(otherMerchant, otherTrade)) {
+            assertThat(callback(body, this.system.channelKeys.getPrivate(), UUID.randomUUID().toString(),
+                    Instant.now().getEpochSecond()).status()).isEqualTo(200);
+        }
+
+        assertThat(this.system.payment(merchantPayment).get("status").asString()).isEqualTo("ABNORMAL");
+        assertThat(this.system.payment(merchantPayment).get("abnormalReason").asString()).contains("merchant M999");
+        assertThat(this.system.payment(tradePayment).get("status").asString()).isEqualTo("ABNORMAL");
+        assertThat(this.system.payment(tradePayment).get("abnormalReason").asString()).contains("trade T-not-this-trade");
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 2, 0));
     }
 
     @Test
@@ -244,8 +289,8 @@ class FlowTests {
         await().atMost(CONVERGED).untilAsserted(() -> {
             assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
             assertThat(this.system.order(orderNo).get("refundedAmount").asLong()).isEqualTo(820);
-            this.invariants.check();
         });
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         JsonNode trade = this.system.ledger(paymentNo);
         assertThat(trade.get("refunds")).hasSize(1);
         assertThat(trade.get("refunds").get(0).get("refundNo").asString()).isEqualTo(paymentNo + "-R1");
@@ -265,42 +310,51 @@ class FlowTests {
         // The user's payment was in flight at the channel when the trade was closed: captured after close.
         this.system.faults(Map.of("captureAfterClose", true, "duplicateCallbacks", 1, "duplicateCopies", 3));
         assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
-            this.invariants.check();
-        });
+        await().atMost(CONVERGED)
+            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED"));
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
         assertThat(this.system.ledger(paymentNo).get("refunds")).hasSize(1);
         assertThat(this.system.status(orderNo)).isEqualTo("CANCELLED");
     }
 
+    /**
+     * 30 users pay and then cancel, each after a delay of 0 to 600 ms, while the payment's callback travels to the
+     * order (about 100 to 300 ms here): some cancels come first and some payments do, and every order ends paid
+     * with its money kept, or cancelled with its money refunded once.
+     */
     @Test
     void aUserCancelRacingAPaymentEndsPaidOrRefunded() throws Exception {
         String sku = sku();
         int orders = 30;
         this.invariants.stock(sku, 450, orders);
+        ScheduledExecutorService cancels = Executors.newScheduledThreadPool(4);
         List<Callable<Void>> races = new ArrayList<>();
         for (int i = 0; i < orders; i++) {
             String user = "henry-" + i + "-" + sku;
+            long cancelAfter = i * 600L / orders;
             races.add(() -> {
                 String orderNo = this.invariants.place(user, Map.of(sku, 1));
                 awaitStatus(orderNo, "AWAITING_PAYMENT");
                 String paymentNo = createPayment(orderNo);
-                ExecutorService both = Executors.newFixedThreadPool(2);
-                try {
-                    Future<FlowFixtures.Answer> pay = both.submit(() -> this.system.pay(paymentNo, 0L));
-                    Future<FlowFixtures.Answer> cancel = both.submit(() -> this.system.cancel(orderNo));
-                    assertThat(pay.get().status()).isIn(200, 409);
-                    assertThat(cancel.get().status()).isIn(200, 409);
-                }
-                finally {
-                    both.shutdown();
-                }
+                assertThat(this.system.pay(paymentNo, 0L).status()).isEqualTo(200);
+                ScheduledFuture<FlowFixtures.Answer> cancel = cancels.schedule(() -> this.system.cancel(orderNo),
+                        cancelAfter, TimeUnit.MILLISECONDS);
+                assertThat(cancel.get(30, TimeUnit.SECONDS).status()).as("cancel answered: done, or too late").isIn(200, 409);
                 return null;
             });
         }
-        runAll(races, 10);
-        Invariants.Outcome outcome = await().atMost(CONVERGED).until(() -> checked(this.invariants), o -> o != null);
+        try {
+            runAll(races, 10);
+        }
+        finally {
+            cancels.shutdown();
+        }
+        Invariants.Outcome outcome = this.invariants.converged();
         assertThat(outcome.paid() + outcome.cancelled()).isEqualTo(orders);
+        assertThat(outcome.paid()).as("payments that won over the user's cancel").isPositive();
+        assertThat(outcome.cancelledWithMoneyBack()).as("cancels that won over captured money").isPositive();
+        assertThat(outcome.cancelledWithMoneyBack()).as("every cancelled order was paid first: its money came back")
+            .isEqualTo(outcome.cancelled());
     }
 
     @Test
@@ -323,8 +377,9 @@ class FlowTests {
         FlowFixtures.Answer missing = this.system.send("POST", this.system.orderUrl + "/api/orders",
                 Map.of("userId", "ivan", "items", List.of(Map.of("sku", sku, "quantity", 1))), Map.of());
         assertThat(missing.status()).isEqualTo(400);
+        this.invariants.track(first.body().get("orderNo").asString(), "ivan-" + sku, Map.of(sku, 1));
         this.system.cancel(first.body().get("orderNo").asString());
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 0));
     }
 
     @Test
@@ -345,44 +400,76 @@ class FlowTests {
             .isEqualTo(409);
         JsonNode cancelled = awaitStatus(orderNo, "CANCELLED");
         assertThat(cancelled.get("cancelReason").asString()).isEqualTo("TIMEOUT");
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 0));
     }
 
+    /**
+     * Eight cancellers, as eight instances' pollers would run, released together on an order whose time has come:
+     * exactly one cancels it, and the others really were racing it (their calls overlapped in time). The
+     * service's own poller is held meanwhile, so that it cannot win before the race begins.
+     */
     @Test
     void severalCancellersRacingOnADueOrderCancelItOnce() throws Exception {
         String sku = sku();
         this.invariants.stock(sku, 100, 5);
         String orderNo = this.invariants.place("kate-" + sku, Map.of(sku, 1));
-        JsonNode awaiting = awaitStatus(orderNo, "AWAITING_PAYMENT");
-        Instant cancelAt = this.system.instant(awaiting.get("payDeadline")).plus(FlowFixtures.CANCEL_GRACE);
-        var orders = this.system.order.getBean(io.tally.order.orders.OrderService.class);
-        await().atMost(CONVERGED).until(() -> !Instant.now().isBefore(cancelAt));
-        // Eight more cancellers (as eight more instances would run) against the service's own poller.
-        List<Callable<Boolean>> cancellers = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            cancellers.add(() -> orders.timeOut(orderNo));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+        var poller = this.system.order.getBean("orderTimeouts", io.tally.maintenance.PeriodicTask.class);
+        poller.stop();
+        long[][] calls = new long[8][2];
         long won;
         try {
-            won = pool.invokeAll(cancellers).stream().filter(f -> {
-                try {
-                    return f.get();
+            JsonNode awaiting = awaitStatus(orderNo, "AWAITING_PAYMENT");
+            Instant cancelAt = this.system.instant(awaiting.get("payDeadline")).plus(FlowFixtures.CANCEL_GRACE);
+            var orders = this.system.order.getBean(io.tally.order.orders.OrderService.class);
+            await().atMost(CONVERGED).until(() -> !Instant.now().isBefore(cancelAt));
+            CyclicBarrier start = new CyclicBarrier(8);
+            List<Callable<Boolean>> cancellers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int n = i;
+                cancellers.add(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    calls[n][0] = System.nanoTime();
+                    boolean cancelled = orders.timeOut(orderNo);
+                    calls[n][1] = System.nanoTime();
+                    return cancelled;
+                });
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                won = 0;
+                for (Future<Boolean> result : pool.invokeAll(cancellers)) {
+                    won += result.get() ? 1 : 0;
                 }
-                catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            }).count();
+            }
+            finally {
+                pool.shutdown();
+            }
         }
         finally {
-            pool.shutdown();
+            poller.start();
         }
-        assertThat(won).isLessThanOrEqualTo(1);
+        assertThat(won).as("cancellers that won").isEqualTo(1);
+        assertThat(maxOverlap(java.util.Arrays.asList(calls))).as("cancellers in the race at once").isGreaterThanOrEqualTo(2);
         awaitStatus(orderNo, "CANCELLED");
         assertThat(this.system.jdbc(this.system.order).queryForObject(
                 "SELECT COUNT(*) FROM tally_outbox WHERE aggregate_id = ? AND event_type = 'order.cancelled'",
                 Integer.class, orderNo)).isEqualTo(1);
-        await().atMost(CONVERGED).untilAsserted(this.invariants::check);
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 0));
+    }
+
+    /** The most intervals ({@code [start, end]}) that overlap at one instant. */
+    static int maxOverlap(List<long[]> intervals) {
+        int most = 0;
+        for (long[] at : intervals) {
+            int overlapping = 0;
+            for (long[] other : intervals) {
+                if (other[0] <= at[0] && at[0] <= other[1]) {
+                    overlapping++;
+                }
+            }
+            most = Math.max(most, overlapping);
+        }
+        return most;
     }
 
     /** Runs the tasks on that many threads and rethrows the first failure. */
@@ -395,15 +482,6 @@ class FlowTests {
         }
         finally {
             pool.shutdown();
-        }
-    }
-
-    private Invariants.Outcome checked(Invariants invariants) {
-        try {
-            return invariants.check();
-        }
-        catch (AssertionError notYet) {
-            return null;
         }
     }
 

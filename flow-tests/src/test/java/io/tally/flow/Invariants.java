@@ -1,34 +1,47 @@
 package io.tally.flow;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-import tools.jackson.databind.JsonNode;
+import io.tally.system.PublicApi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The invariants of DESIGN section 8 for a set of orders and the SKUs they use, checked through the public API
- * and the channel's ledger.
+ * The invariants of the design for a set of orders and the SKUs they use, checked by the system test's checker
+ * (public API, the channel's ledger, the services' tables and queues) on the flow tests' running system.
  */
 final class Invariants {
 
+    /**
+     * Longer than the longest delay the flow fixtures schedule anything with (re-drives 5 s, callback retries
+     * 4 s, consumer retries 1 s, queries 1.5 s, refunds 0.6 s): once the invariants hold, they must keep holding
+     * this long, or something still scheduled broke them.
+     */
+    static final Duration STABLE = Duration.ofSeconds(6);
+
+    private static final Duration CONVERGED = Duration.ofSeconds(60);
+
     private final FlowFixtures system;
 
-    private final Map<String, Integer> stockPutIn = new HashMap<>();
+    private final io.tally.system.Invariants checker;
 
-    private final Map<String, PlacedOrder> orders = new HashMap<>();
+    private final Map<String, Integer> stockPutIn = new ConcurrentHashMap<>();
+
+    private final Map<String, io.tally.system.Invariants.Placed> orders = new ConcurrentHashMap<>();
 
     Invariants(FlowFixtures system) {
         this.system = system;
+        this.checker = new io.tally.system.Invariants(system, new PublicApi(system, Duration.ofSeconds(30), Duration.ofSeconds(5)),
+                io.tally.system.Invariants.Scope.THESE_ORDERS);
     }
 
-    /** An order as placed. */
-    record PlacedOrder(String orderNo, String userId, Map<String, Integer> items) {
-    }
-
-    /** Counts of the outcomes seen by the last {@link #check()}. */
+    /** Counts of the outcomes seen by a check. */
     record Outcome(int paid, int cancelled, int cancelledWithMoneyBack) {
     }
 
@@ -40,71 +53,53 @@ final class Invariants {
 
     String place(String userId, Map<String, Integer> items) {
         String orderNo = this.system.placeOrder(userId, items);
-        this.orders.put(orderNo, new PlacedOrder(orderNo, userId, items));
+        this.orders.put(orderNo, new io.tally.system.Invariants.Placed(orderNo, userId, new HashMap<>(items)));
         return orderNo;
     }
 
-    /** Asserts every invariant; answers how the orders ended. */
+    /** Checks an order placed by the test itself (with its own idempotency key, say) with the others. */
+    void track(String orderNo, String userId, Map<String, Integer> items) {
+        this.orders.put(orderNo, new io.tally.system.Invariants.Placed(orderNo, userId, new HashMap<>(items)));
+    }
+
+    /** Asserts every invariant now; answers how the orders ended. */
     Outcome check() {
-        Map<String, JsonNode> ledger = this.system.ledger();
-        Map<String, Integer> soldBySku = new HashMap<>();
+        io.tally.system.Invariants.Check check = this.checker.check(this.orders.values(), this.stockPutIn, false);
+        assertThat(check.broken()).as("broken invariants").isEmpty();
         int paid = 0;
         int cancelled = 0;
         int moneyBack = 0;
-        for (PlacedOrder placed : this.orders.values()) {
-            JsonNode order = this.system.order(placed.orderNo());
-            String status = order.get("status").asString();
-            assertThat(status).as("order %s is final (invariant 1)", placed.orderNo()).isIn("PAID", "CANCELLED");
-            long net = 0;
-            long captured = 0;
-            for (JsonNode payment : this.system.send("GET", this.system.paymentUrl + "/api/payments?orderNo="
-                    + placed.orderNo(), null, Map.of()).body()) {
-                assertThat(payment.get("status").asString()).as("payment of %s", placed.orderNo())
-                    .isNotEqualTo("REFUNDING");
-                JsonNode trade = ledger.get(payment.get("paymentNo").asString());
-                if (trade != null) {
-                    assertThat(trade.get("refunds").size()).as("refunds of %s (invariant 4)", placed.orderNo())
-                        .isLessThanOrEqualTo(1);
-                    net += trade.get("captured").asLong() - trade.get("refunded").asLong();
-                    captured += trade.get("captured").asLong();
-                }
-            }
-            long coupons = 0;
-            for (JsonNode coupon : this.system.coupons(placed.userId())) {
-                if (coupon.get("orderNo").asString().equals(placed.orderNo())) {
-                    coupons++;
-                }
-            }
-            if ("PAID".equals(status)) {
+        for (String orderNo : this.orders.keySet()) {
+            if ("PAID".equals(check.status(orderNo))) {
                 paid++;
-                assertThat(net).as("money kept for paid order %s (invariant 2)", placed.orderNo())
-                    .isEqualTo(order.get("amount").asLong());
-                assertThat(coupons).as("coupons of paid order %s (invariant 4)", placed.orderNo()).isEqualTo(1);
-                placed.items().forEach((sku, quantity) -> soldBySku.merge(sku, quantity, Integer::sum));
             }
             else {
                 cancelled++;
-                if (captured > 0) {
-                    moneyBack++;
-                }
-                assertThat(net).as("money kept for cancelled order %s (invariant 2)", placed.orderNo()).isZero();
-                assertThat(coupons).as("coupons of cancelled order %s", placed.orderNo()).isZero();
+                moneyBack += check.captured(orderNo) > 0 ? 1 : 0;
             }
         }
-        this.stockPutIn.forEach((sku, putIn) -> {
-            JsonNode stock = this.system.stock(sku);
-            int available = stock.get("available").asInt();
-            int reserved = stock.get("reserved").asInt();
-            int sold = stock.get("sold").asInt();
-            assertThat(reserved).as("reserved of %s (invariant 3)", sku).isZero();
-            assertThat(available + reserved + sold).as("stock of %s balances (invariant 3)", sku).isEqualTo(putIn);
-            assertThat(sold).as("sold of %s equals paid quantities (invariant 3)", sku)
-                .isEqualTo(soldBySku.getOrDefault(sku, 0));
-        });
         return new Outcome(paid, cancelled, moneyBack);
     }
 
-    List<PlacedOrder> orders() {
+    /**
+     * Waits until every invariant holds, then asserts that they keep holding for {@link #STABLE}; answers how the
+     * orders ended.
+     */
+    Outcome converged() {
+        java.util.concurrent.atomic.AtomicReference<Outcome> converged = new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(CONVERGED).untilAsserted(() -> converged.set(check()));
+        Outcome first = converged.get();
+        // then checked over and over, back to back, for longer than anything still scheduled could take to fire
+        long until = System.nanoTime() + STABLE.toNanos();
+        List<Outcome> seen = new ArrayList<>(List.of(first));
+        do {
+            seen.add(check());
+        } while (System.nanoTime() < until);
+        assertThat(seen).as("the outcome changed while the invariants held").allMatch(first::equals);
+        return first;
+    }
+
+    List<io.tally.system.Invariants.Placed> orders() {
         return List.copyOf(this.orders.values());
     }
 }

@@ -74,6 +74,9 @@ class ReconciliationTests {
         await().atMost(CONVERGED).until(() -> refundStatus(f).equals("SUCCEEDED"));
         this.payments.update("UPDATE refund SET amount = amount - 1 WHERE payment_no = ?", f);
 
+        // H: a capture at the channel for a trade this payment-service never created: nothing safe to repair.
+        String h = unknownTradeCaptured();
+
         FlowFixtures.Answer run = this.system.admin("POST", "/api/admin/reconciliations", Map.of("date", day.toString()));
         assertThat(run.status()).isEqualTo(201);
         JsonNode report = run.body();
@@ -85,8 +88,8 @@ class ReconciliationTests {
         }
         assertThat(found).containsExactlyInAnyOrder(b + " MISSING_LOCAL REPAIRED", c + " MISSING_AT_CHANNEL OPEN",
                 d + " AMOUNT_MISMATCH OPEN", e + " STATUS_MISMATCH OPEN", f + " REFUND_MISMATCH OPEN",
-                g + " MISSING_AT_CHANNEL HELD_OVER");
-        assertThat(report.get("run").get("differences").asInt()).isEqualTo(4);
+                g + " MISSING_AT_CHANNEL HELD_OVER", h + " MISSING_LOCAL OPEN");
+        assertThat(report.get("run").get("differences").asInt()).isEqualTo(5);
         assertThat(report.get("run").get("repaired").asInt()).isEqualTo(1);
         assertThat(report.get("run").get("heldOver").asInt()).isEqualTo(1);
 
@@ -109,7 +112,9 @@ class ReconciliationTests {
         assertThat(this.system.admin("POST", "/api/admin/reconciliations/differences/" + cId + "/resolve",
                 Map.of("decision", "again")).status()).isEqualTo(409);
         assertThat(this.system.admin("GET", "/api/admin/reconciliations/differences?status=OPEN", null).body())
-            .hasSize(3);
+            .hasSize(4);
+        assertThat(this.payments.queryForObject("SELECT COUNT(*) FROM payment WHERE payment_no = ?", Integer.class, h))
+            .as("no payment invented for a trade we never created").isZero();
 
         // The next day's run checks what was held over: G is in neither statement, so it is reported now.
         JsonNode next = this.system.admin("POST", "/api/admin/reconciliations", Map.of("date", day.plusDays(1).toString()))
@@ -120,6 +125,26 @@ class ReconciliationTests {
         assertThat(this.system.admin("GET", "/api/admin/reconciliations", null).body()).hasSize(2);
         assertThat(this.system.send("GET", this.system.paymentUrl + "/api/admin/reconciliations", null, Map.of()).status())
             .isEqualTo(401);
+    }
+
+    /** Creates and pays a trade at the channel, signed as our merchant, that payment-service knows nothing of. */
+    private String unknownTradeCaptured() {
+        String outTradeNo = "PUNKNOWN" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toUpperCase();
+        String body = this.system.json.writeValueAsString(new io.tally.channel.ChannelMessages.CreateTrade("M100", outTradeNo,
+                300, "CNY", Instant.now().plus(Duration.ofMinutes(5)), this.system.paymentUrl + "/api/payments/callbacks",
+                "not ours"));
+        String timestamp = Long.toString(Instant.now().getEpochSecond());
+        String nonce = UUID.randomUUID().toString();
+        FlowFixtures.Answer created = this.system.send("POST", this.system.gatewayUrl + "/gateway/trades", body, Map.of(
+                io.tally.channel.ChannelHeaders.MERCHANT, "M100", io.tally.channel.ChannelHeaders.TIMESTAMP, timestamp,
+                io.tally.channel.ChannelHeaders.NONCE, nonce, io.tally.channel.ChannelHeaders.SIGNATURE,
+                io.tally.channel.Signatures.sign(io.tally.channel.Signatures.requestText("POST", "/gateway/trades", timestamp,
+                        nonce, body), this.system.merchantKeys.getPrivate())));
+        assertThat(created.status()).isEqualTo(201);
+        this.system.faults(Map.of("captureWithoutCallback", true));
+        assertThat(this.system.pay(outTradeNo, null).status()).isEqualTo(200);
+        this.system.faults(Map.of());
+        return outTradeNo;
     }
 
     private void corruptToSucceeded(String paymentNo, Instant paidAt) {

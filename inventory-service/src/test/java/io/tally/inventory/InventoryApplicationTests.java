@@ -28,4 +28,28 @@ class InventoryApplicationTests {
                 String.class)).map(String::toLowerCase)
             .contains("tally_outbox", "tally_inbox", "tally_dead_letter", "tally_idempotent_request");
     }
+
+    /**
+     * order.cancelled and order.created travel on different queues: a cancel that arrives first leaves a mark,
+     * so that the late order.created reserves nothing and publishes nothing.
+     */
+    @Test
+    void aCancelThatOvertakesItsOrderKeepsTheLateOrderFromReserving(@Autowired io.tally.inventory.stock.Stock stock,
+            @Autowired JdbcTemplate jdbc, @Autowired org.springframework.transaction.support.TransactionTemplate transaction) {
+        String sku = "SKU-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String orderNo = "O-overtaken-" + sku;
+        stock.put(sku, 100, 5);
+
+        stock.release(orderNo);
+        stock.reserve(orderNo, java.util.List.of(new io.tally.contract.Events.OrderLine(sku, 2)));
+
+        assertThat(stock.level(sku)).hasValueSatisfying(level -> {
+            assertThat(level.available()).isEqualTo(5);
+            assertThat(level.reserved()).isZero();
+        });
+        assertThat(jdbc.queryForObject("SELECT status FROM reservation WHERE order_no = ?", String.class, orderNo))
+            .isEqualTo("RELEASED");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM tally_outbox WHERE aggregate_id = ?", Integer.class, orderNo))
+            .as("no stock.reserved, no stock.rejected").isZero();
+    }
 }

@@ -31,4 +31,19 @@ class PaymentApplicationTests {
                 String.class)).map(String::toLowerCase)
             .contains("tally_outbox", "tally_inbox", "tally_dead_letter", "tally_idempotent_request");
     }
+
+    /** No key is built into the code: without its configured keys, payment-service refuses to start, saying which. */
+    @Test
+    void refusesToStartWithoutItsSigningKeys() {
+        org.springframework.boot.SpringApplication application = PaymentApplication.application();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> application.run("--spring.main.web-application-type=none",
+                "--payment.reconciliation.enabled=false", "--payment.channel.merchant-private-key=",
+                "--payment.channel.channel-public-key=", "--tally.consumer.enabled=false", "--tally.outbox.enabled=false",
+                "--spring.datasource.url=" + io.tally.testing.TestInfrastructure.servers()
+                    .jdbcUrl(io.tally.testing.TestInfrastructure.newDatabase()),
+                "--spring.datasource.username=" + io.tally.testing.TestInfrastructure.servers().dbUser(),
+                "--spring.datasource.password=" + io.tally.testing.TestInfrastructure.servers().dbPassword(),
+                "--spring.security.user.password=x"))
+            .hasStackTraceContaining("Set payment.channel.").hasStackTraceContaining("to the location of a PEM key");
+    }
 }

@@ -23,20 +23,29 @@ public final class Cli {
         }
         Path home = Path.of(options.getOrDefault("home", "."));
         String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
-        int basePort = Integer.parseInt(options.getOrDefault("base-port", "18081"));
         switch (command) {
-            case "demo" -> System.exit((options.containsKey("attach") ? Demo.attached(options) : Demo.run(home, basePort)) ? 0 : 1);
+            case "demo" -> System.exit((options.containsKey("attach") ? Demo.attached(options)
+                    : Demo.run(home, Integer.parseInt(options.getOrDefault("base-port", "18081")))) ? 0 : 1);
             case "soak" -> {
-                SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(
-                        Integer.parseInt(options.getOrDefault("orders", "10000")),
-                        Integer.parseInt(options.getOrDefault("clients", "24")), basePort,
-                        !"false".equals(options.get("chaos")),
-                        java.time.Duration.ofSeconds(Long.parseLong(options.getOrDefault("window-seconds", "10")))));
+                SystemRun.Config defaults = new SystemRun.Config(Integer.parseInt(options.getOrDefault("orders", "10000")),
+                        Integer.parseInt(options.getOrDefault("clients", "16")), !"false".equals(options.get("chaos")));
+                SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(defaults.orders(), defaults.concurrency(),
+                        Integer.parseInt(options.getOrDefault("base-port", "0")), defaults.chaos(),
+                        options.containsKey("window-seconds")
+                                ? java.time.Duration.ofSeconds(Long.parseLong(options.get("window-seconds")))
+                                : defaults.paymentWindow(),
+                        Double.parseDouble(options.getOrDefault("min-paid-share", Double.toString(defaults.minPaidShare()))),
+                        options.containsKey("convergence-minutes")
+                                ? java.time.Duration.ofMinutes(Long.parseLong(options.get("convergence-minutes")))
+                                : defaults.convergence().plusMinutes(defaults.orders() / 1000),
+                        SystemRun.Sabotage.valueOf(options.getOrDefault("sabotage", "NONE"))));
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
             }
             default -> {
-                System.err.println("usage: demo | soak [--orders=N] [--clients=N] [--chaos=false] [--window-seconds=N] [--home=DIR] [--base-port=N]");
+                System.err.println("usage: demo [--base-port=N] | soak [--orders=N] [--clients=N] [--chaos=false] "
+                        + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
+                        + "[--sabotage=PAYMENT_STAYS_DOWN] [--home=DIR] [--base-port=N]");
                 System.exit(2);
             }
         }

@@ -17,8 +17,6 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import tools.jackson.databind.JsonNode;
 
-import io.tally.system.Cluster.Service;
-
 /**
  * The demo: a short story a person can follow in the terminal, on the services started as processes, ending
  * with a summary and the invariant checks.
@@ -75,10 +73,10 @@ final class Demo {
         Cluster.Settings settings = new Cluster.Settings(basePort, Duration.ofSeconds(12), Duration.ofSeconds(3),
                 "demo-" + UUID.randomUUID().toString().substring(0, 8),
                 // active queries late enough that Dave's callback, not a query, meets his cancellation
-                List.of("--payment.checks.query-delays=40s,10s,20s"));
-        say("Starting the gateway simulator, inventory, order and payment services on ports " + basePort + "-"
-                + (basePort + 3) + " (logs: system-test/target/logs/)");
+                List.of("--payment.checks.query-delays=40s,10s,20s"), false);
         try (Cluster cluster = new Cluster(home, settings)) {
+            say("Starting the gateway simulator, inventory, order and payment services on "
+                    + (basePort > 0 ? "ports " + basePort + "-" + (basePort + 3) : "free ports") + " (logs: " + cluster.logs() + ")");
             cluster.start();
             say("All four are healthy. Payment window 12 s, cancellation 3 s after it.");
             return new Demo(cluster, Map.of(), settings.cancelGrace()).tell();
@@ -137,7 +135,7 @@ final class Demo {
 
         step("A poison message (not JSON, no event type) is published to the order events");
         String messageId = poison();
-        JsonNode deadLetter = await(() -> this.api.admin("GET", Service.INVENTORY, "/api/admin/dead-letters", null).body(),
+        JsonNode deadLetter = await(() -> this.api.adminRead(Service.INVENTORY, "/api/admin/dead-letters"),
                 list -> find(list, messageId) != null);
         JsonNode letter = find(deadLetter, messageId);
         say("  inventory dead-lettered it as " + letter.get("failureKind").asString() + ", "
@@ -161,8 +159,9 @@ final class Demo {
         summary();
         step("Invariants (DESIGN section 8), reconciliation included");
         boolean holds = true;
-        for (Invariants.Verdict verdict : new Invariants(this.cluster, this.api).check(this.placed, this.stock, true)) {
-            say((verdict.holds() ? "  HOLDS  " : "  BROKEN ") + verdict.invariant() + ": " + verdict.figure());
+        for (Invariants.Verdict verdict : new Invariants(this.cluster, this.api, Invariants.Scope.WHOLE_SYSTEM)
+            .check(this.placed, this.stock, true).verdicts()) {
+            say("  " + verdict);
             holds &= verdict.holds();
         }
         step(holds ? "Done: every invariant holds. Stopping what was started." : "Done, with a broken invariant (above).");
@@ -201,6 +200,7 @@ final class Demo {
         }
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+        factory.setPort(this.cluster.brokerPort());
         String messageId = "demo-poison-" + UUID.randomUUID();
         try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
             channel.confirmSelect();
@@ -214,7 +214,7 @@ final class Demo {
     }
 
     private JsonNode parked(String messageId) {
-        for (JsonNode item : this.api.admin("GET", Service.INVENTORY, "/api/admin/dead-letters?status=PARKED", null).body()) {
+        for (JsonNode item : this.api.adminRead(Service.INVENTORY, "/api/admin/dead-letters?status=PARKED")) {
             if (messageId.equals(item.path("messageId").asString())) {
                 return item;
             }
@@ -262,7 +262,7 @@ final class Demo {
     }
 
     private String payment(String orderNo) {
-        PublicApi.Answer created = await(() -> this.api.createPayment(orderNo), a -> a.status() == 201);
+        PublicApi.Answer created = await(() -> this.api.createPayment(orderNo, Duration.ofSeconds(30)), a -> a.status() == 201);
         return created.body().get("paymentNo").asString();
     }
 

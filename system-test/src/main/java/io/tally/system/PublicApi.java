@@ -18,23 +18,48 @@ import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.tally.system.Cluster.Service;
-
 /**
- * The public HTTP contract of DESIGN section 7, as a client sees it. Calls that are safe to repeat (reads, and
- * writes with an {@code Idempotency-Key}) are retried while a service is down or restarting.
+ * The public HTTP contract of the services and the simulator, as a client sees it. Calls that are safe to
+ * repeat (reads, and writes with an {@code Idempotency-Key}) are retried while a service is down or restarting,
+ * each within a bound; every call has a timeout. Nothing here waits without a bound.
  */
 public final class PublicApi {
 
-    /** An HTTP answer; {@code status} 0 when no answer came. */
+    /** An HTTP answer; {@code status} 0 when no answer came (connection refused, timeout). */
     public record Answer(int status, JsonNode body, String text) {
 
-        boolean ok() {
+        public boolean ok() {
             return this.status >= 200 && this.status < 300;
+        }
+
+        /** The {@code type} of a problem-details answer, or {@code ""}. */
+        public String problemType() {
+            return this.body.path("type").asString("");
+        }
+
+        @Override
+        public String toString() {
+            return this.status + " " + (this.text.length() > 300 ? this.text.substring(0, 300) + "..." : this.text);
         }
     }
 
-    private final Cluster cluster;
+    /** A read that got no usable answer: the checks report it instead of taking it for "nothing there". */
+    public static final class Unreadable extends RuntimeException {
+
+        private final Service service;
+
+        Unreadable(Service service, String what, Answer answer) {
+            super("cannot read " + what + ": " + answer);
+            this.service = service;
+        }
+
+        /** The service that did not answer. */
+        public Service service() {
+            return this.service;
+        }
+    }
+
+    private final Endpoints endpoints;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -42,16 +67,31 @@ public final class PublicApi {
 
     private final String operator;
 
-    public PublicApi(Cluster cluster) {
-        this.cluster = cluster;
-        this.operator = "Basic " + Base64.getEncoder()
-            .encodeToString(("operator:" + cluster.operatorPassword()).getBytes(StandardCharsets.UTF_8));
+    private final Duration writeBudget;
+
+    private final Duration readBudget;
+
+    /** Writes are retried for up to 2 minutes (a service restarts meanwhile), reads for up to 30 s. */
+    public PublicApi(Endpoints endpoints) {
+        this(endpoints, Duration.ofMinutes(2), Duration.ofSeconds(30));
     }
 
-    /** One call, no retry. */
+    /**
+     * @param writeBudget how long a write safe to repeat is retried
+     * @param readBudget how long a read is retried before it is {@link Unreadable}
+     */
+    public PublicApi(Endpoints endpoints, Duration writeBudget, Duration readBudget) {
+        this.endpoints = endpoints;
+        this.writeBudget = writeBudget;
+        this.readBudget = readBudget;
+        this.operator = "Basic " + Base64.getEncoder()
+            .encodeToString(("operator:" + endpoints.operatorPassword()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One call, no retry, within 20 s. */
     public Answer call(String method, Service service, String path, Object body, Map<String, String> headers) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.cluster.url(service) + path))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.endpoints.url(service) + path))
                 .timeout(Duration.ofSeconds(20));
             headers.forEach(request::header);
             if (body == null) {
@@ -63,12 +103,18 @@ public final class PublicApi {
             }
             HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             String text = response.body().trim();
-            JsonNode node = text.startsWith("{") || text.startsWith("[") ? this.json.readTree(text)
-                    : this.json.getNodeFactory().stringNode(text);
+            JsonNode node;
+            try {
+                node = text.startsWith("{") || text.startsWith("[") ? this.json.readTree(text)
+                        : this.json.getNodeFactory().stringNode(text);
+            }
+            catch (tools.jackson.core.JacksonException unreadable) {
+                node = this.json.getNodeFactory().stringNode(text);
+            }
             return new Answer(response.statusCode(), node, text);
         }
         catch (IOException ex) {
-            return new Answer(0, this.json.nullNode(), ex.toString());
+            return new Answer(0, this.json.missingNode(), ex.toString());
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -93,58 +139,86 @@ public final class PublicApi {
         return answer;
     }
 
+    /**
+     * As {@link #retried}, also while the answer is 409 "in flight" (the first request with the key still runs,
+     * or its process died and the key frees after its in-flight timeout), within the same bound.
+     */
+    private Answer idempotent(String method, Service service, String path, Object body, Map<String, String> key,
+            Duration atMost) {
+        Instant until = Instant.now().plus(atMost);
+        Answer answer;
+        do {
+            answer = retried(method, service, path, body, key, Duration.between(Instant.now(), until));
+            if (!(answer.status() == 409 && answer.problemType().endsWith("idempotent-request-in-flight"))) {
+                return answer;
+            }
+            pauseFor(500);
+        } while (Instant.now().isBefore(until));
+        return answer;
+    }
+
+    /** A read: retried within the read budget; anything but 2xx is {@link Unreadable}. */
+    private JsonNode read(Service service, String path, Map<String, String> headers) {
+        Answer answer = retried("GET", service, path, null, headers, this.readBudget);
+        if (!answer.ok()) {
+            throw new Unreadable(service, service.module() + " " + path, answer);
+        }
+        return answer.body();
+    }
+
     public Answer putStock(String sku, long price, int available) {
         return retried("PUT", Service.INVENTORY, "/api/stock/" + sku, Map.of("price", price, "available", available),
-                Map.of("Authorization", this.operator), Duration.ofMinutes(2));
+                Map.of("Authorization", this.operator), this.writeBudget);
     }
 
     public JsonNode stock(String sku) {
-        return retried("GET", Service.INVENTORY, "/api/stock/" + sku, null, Map.of(), Duration.ofMinutes(2)).body();
+        return read(Service.INVENTORY, "/api/stock/" + sku, Map.of());
     }
 
     /**
-     * Places an order, retrying with the same key until it is answered; while the first attempt is still in
-     * flight (its process may have died), the key frees after its timeout.
+     * Places an order, retrying with the same key until it is answered.
+     * @throws IllegalStateException when it is not placed within the write budget
      */
     public String placeOrder(String userId, String sku, int quantity) {
-        Map<String, Object> body = Map.of("userId", userId, "items", List.of(Map.of("sku", sku, "quantity", quantity)));
-        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
-        Answer answer;
-        do {
-            answer = retried("POST", Service.ORDER, "/api/orders", body, key, Duration.ofMinutes(2));
-        } while (answer.status() == 409 && answer.text().contains("in flight") && pause(500));
+        return placeOrder(userId, Map.of(sku, quantity));
+    }
+
+    /** Places an order of several lines; see {@link #placeOrder(String, String, int)}. */
+    public String placeOrder(String userId, Map<String, Integer> items) {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        items.forEach((sku, quantity) -> lines.add(Map.of("sku", sku, "quantity", quantity)));
+        Answer answer = idempotent("POST", Service.ORDER, "/api/orders", Map.of("userId", userId, "items", lines),
+                Map.of("Idempotency-Key", UUID.randomUUID().toString()), this.writeBudget);
         if (answer.status() != 201) {
-            throw new IllegalStateException("Order not placed: " + answer.status() + " " + answer.text());
+            throw new IllegalStateException("Order not placed: " + answer);
         }
         return answer.body().get("orderNo").asString();
     }
 
     public JsonNode order(String orderNo) {
-        return retried("GET", Service.ORDER, "/api/orders/" + orderNo, null, Map.of(), Duration.ofMinutes(2)).body();
+        return read(Service.ORDER, "/api/orders/" + orderNo, Map.of());
     }
 
     public Answer cancel(String orderNo) {
-        return retried("POST", Service.ORDER, "/api/orders/" + orderNo + "/cancel", null, Map.of(), Duration.ofMinutes(2));
+        return retried("POST", Service.ORDER, "/api/orders/" + orderNo + "/cancel", null, Map.of(), this.writeBudget);
     }
 
     public JsonNode coupons(String userId) {
-        return retried("GET", Service.ORDER, "/api/users/" + userId + "/coupons", null, Map.of(), Duration.ofMinutes(2)).body();
+        return read(Service.ORDER, "/api/users/" + userId + "/coupons", Map.of());
     }
 
-    /** Creates the order's payment; answers the payment, or the refusal (409) or last failure. */
-    public Answer createPayment(String orderNo) {
-        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
-        Answer answer;
-        do {
-            answer = retried("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo), key, Duration.ofSeconds(60));
-        } while (answer.status() == 409 && answer.text().contains("in flight") && pause(500));
-        return answer;
+    /**
+     * One attempt to create the order's payment, with a key of its own, retried with that key while the service
+     * is down (within {@code atMost}); answers the payment, a refusal (4xx) or the last failure.
+     */
+    public Answer createPayment(String orderNo, Duration atMost) {
+        return idempotent("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo),
+                Map.of("Idempotency-Key", UUID.randomUUID().toString()), atMost);
     }
 
     public List<JsonNode> payments(String orderNo) {
         List<JsonNode> list = new ArrayList<>();
-        retried("GET", Service.PAYMENT, "/api/payments?orderNo=" + orderNo, null, Map.of(), Duration.ofMinutes(2)).body()
-            .forEach(list::add);
+        read(Service.PAYMENT, "/api/payments?orderNo=" + orderNo, Map.of()).forEach(list::add);
         return list;
     }
 
@@ -160,35 +234,56 @@ public final class PublicApi {
     }
 
     public JsonNode payment(String paymentNo) {
-        return retried("GET", Service.PAYMENT, "/api/payments/" + paymentNo, null, Map.of(), Duration.ofMinutes(2)).body();
+        return read(Service.PAYMENT, "/api/payments/" + paymentNo, Map.of());
     }
 
-    public void faults(Map<String, Object> faults) {
-        call("DELETE", Service.GATEWAY, "/gateway/faults", null, Map.of());
-        if (!faults.isEmpty()) {
-            call("POST", Service.GATEWAY, "/gateway/faults", faults, Map.of());
+    /** Clears the faults, then sets these; answers the settings the simulator acknowledged. */
+    public JsonNode faults(Map<String, Object> faults) {
+        Answer cleared = call("DELETE", Service.GATEWAY, "/gateway/faults", null, Map.of());
+        if (cleared.status() != 204) {
+            throw new IllegalStateException("The simulator did not clear its faults: " + cleared);
         }
+        return faults.isEmpty() ? this.json.createObjectNode() : addFaults(faults);
     }
 
-    public void addFaults(Map<String, Object> faults) {
-        call("POST", Service.GATEWAY, "/gateway/faults", faults, Map.of());
+    /**
+     * Sets these faults (others stay); answers the settings the simulator acknowledged.
+     * @throws IllegalStateException when the simulator refused them or acknowledged other values
+     */
+    public JsonNode addFaults(Map<String, Object> faults) {
+        Answer answer = call("POST", Service.GATEWAY, "/gateway/faults", faults, Map.of());
+        if (!answer.ok()) {
+            throw new IllegalStateException("The simulator refused the faults " + faults + ": " + answer);
+        }
+        faults.forEach((name, value) -> {
+            if (!answer.body().path(name).asString("").equals(String.valueOf(value))) {
+                throw new IllegalStateException("The simulator acknowledged " + name + "=" + answer.body().path(name)
+                        + ", not " + value + ": " + answer);
+            }
+        });
+        return answer.body();
+    }
+
+    /** How many times the simulator applied each fault since it started. */
+    public JsonNode appliedFaults() {
+        return read(Service.GATEWAY, "/gateway/faults/applied", Map.of());
     }
 
     /** The channel's ledger by trade number. */
     public Map<String, JsonNode> ledger() {
         Map<String, JsonNode> ledger = new HashMap<>();
-        call("GET", Service.GATEWAY, "/gateway/ledger", null, Map.of()).body()
-            .forEach(entry -> ledger.put(entry.get("outTradeNo").asString(), entry));
+        read(Service.GATEWAY, "/gateway/ledger", Map.of()).forEach(entry -> ledger.put(entry.get("outTradeNo").asString(), entry));
         return ledger;
     }
 
+    /** An operator's call, retried within the write budget. */
     public Answer admin(String method, Service service, String path, Object body) {
-        return retried(method, service, path, body, Map.of("Authorization", this.operator), Duration.ofMinutes(2));
+        return retried(method, service, path, body, Map.of("Authorization", this.operator), this.writeBudget);
     }
 
-    private static boolean pause(long millis) {
-        pauseFor(millis);
-        return true;
+    /** An operator's read; anything but 2xx is {@link Unreadable}. */
+    public JsonNode adminRead(Service service, String path) {
+        return read(service, path, Map.of("Authorization", this.operator));
     }
 
     static void pauseFor(long millis) {

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,28 +16,66 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
-
-import io.tally.system.Cluster.Service;
 
 /**
  * The system test: a load of orders through the public HTTP contract, with payments, user cancels, timeouts
- * and channel faults, while each service is killed with SIGKILL and restarted and the broker is restarted;
- * then, once faults stop and the system converges, every invariant of DESIGN section 8, with a report.
+ * and channel faults, while each service is killed with SIGKILL and restarted and the run's broker is
+ * restarted; then, once faults stop and the system converges, every invariant of the design, what must have
+ * happened (liveness: payments taken, faults delivered), and that both keep holding for longer than anything
+ * still scheduled could take to fire.
  */
 public final class SystemRun {
 
-    /** How big and how rough. */
-    public record Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow) {
+    /** A deliberate defect, to show that the system test notices it. */
+    public enum Sabotage {
+        /** None: the system as built. */
+        NONE,
+        /** payment-service is killed at its turn and never started again. */
+        PAYMENT_STAYS_DOWN,
+        /** payment-service cannot reach the channel: it takes no money at all. */
+        PAYMENT_TAKES_NO_MONEY
+    }
 
-        public Config(int orders, int concurrency, int basePort, boolean chaos) {
-            this(orders, concurrency, basePort, chaos, Duration.ofSeconds(10));
+    /**
+     * How big and how rough.
+     *
+     * @param orders orders placed
+     * @param concurrency clients placing them
+     * @param basePort first port (0: free ports)
+     * @param chaos whether services are killed and the broker restarted
+     * @param paymentWindow the deadline shown to users
+     * @param minPaidShare the share of PAY plans whose user paid in time that must end PAID
+     * @param convergence how long the system may take to converge after the faults stop
+     * @param sabotage a deliberate defect, or none
+     */
+    public record Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow,
+            double minPaidShare, Duration convergence, Sabotage sabotage) {
+
+        /** Defaults for the CI size and the soak. */
+        public Config(int orders, int concurrency, boolean chaos) {
+            this(orders, concurrency, 0, chaos, Duration.ofSeconds(20), DEFAULT_MIN_PAID_SHARE, Duration.ofMinutes(6),
+                    Sabotage.NONE);
+        }
+
+        public Config withSabotage(Sabotage sabotage, Duration convergence) {
+            return new Config(this.orders, this.concurrency, this.basePort, this.chaos, this.paymentWindow,
+                    this.minPaidShare, convergence, sabotage);
+        }
+
+        public Config withPaymentWindow(Duration window) {
+            return new Config(this.orders, this.concurrency, this.basePort, this.chaos, window, this.minPaidShare,
+                    this.convergence, this.sabotage);
         }
     }
 
+    /** The share of paid-in-time PAY plans that must end PAID unless configured otherwise. */
+    public static final double DEFAULT_MIN_PAID_SHARE = 0.9;
+
     /** What a run did and found. */
     public record Report(Config config, Map<String, Integer> plans, List<String> chaos, List<String> faults,
-            Duration load, Duration convergence, List<Invariants.Verdict> verdicts) {
+            Duration load, Duration convergence, Duration stable, List<Invariants.Verdict> verdicts) {
 
         public boolean holds() {
             return this.verdicts.stream().allMatch(Invariants.Verdict::holds);
@@ -46,90 +85,149 @@ public final class SystemRun {
             StringBuilder text = new StringBuilder();
             text.append("System test: ").append(this.config.orders()).append(" orders, ").append(this.config.concurrency())
                 .append(" clients, payment window ").append(this.config.paymentWindow().toSeconds()).append(" s, ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores")
+                .append(this.config.sabotage() == Sabotage.NONE ? "" : ", SABOTAGED: " + this.config.sabotage())
+                .append('\n');
             text.append("  plans:       ").append(this.plans).append('\n');
             text.append("  kills and restarts: ").append(this.chaos).append('\n');
             text.append("  faults:      ").append(this.faults).append('\n');
             text.append("  load ").append(this.load.toSeconds()).append(" s, convergence ")
-                .append(this.convergence.toSeconds()).append(" s\n");
+                .append(this.convergence.toSeconds()).append(" s, then held for ").append(this.stable.toSeconds())
+                .append(" s\n");
             for (Invariants.Verdict verdict : this.verdicts) {
-                text.append(verdict.holds() ? "  HOLDS  " : "  BROKEN ").append(verdict.invariant()).append(": ")
-                    .append(verdict.figure()).append('\n');
+                text.append("  ").append(verdict).append('\n');
             }
             return text.toString();
         }
     }
 
-    private enum Plan {
+    enum Plan {
         PAY, CANCEL, TIMEOUT, PAY_AND_CANCEL
+    }
+
+    /**
+     * What one client did with its order, for the liveness checks.
+     *
+     * @param placed the order
+     * @param plan what the client meant to do
+     * @param awaited whether the order reached AWAITING_PAYMENT (else: out of stock)
+     * @param payDeadline the deadline shown to the user
+     * @param paymentNo the payment created, or {@code null}
+     * @param refusals refused payment attempts (4xx), the last one kept in {@code lastRefusal}
+     * @param lastRefusal the last refusal or failure, or {@code null}
+     * @param gaveUpAt when the client stopped trying to create a payment without one, or {@code null}
+     * @param payAnswer the channel's answer to the user's payment (0: not paid)
+     * @param paidAt when the user paid
+     */
+    record Flow(Invariants.Placed placed, Plan plan, boolean awaited, @Nullable Instant payDeadline,
+            @Nullable String paymentNo, int refusals, PublicApi.@Nullable Answer lastRefusal, @Nullable Instant gaveUpAt,
+            int payAnswer, @Nullable Instant paidAt) {
     }
 
     private SystemRun() {
     }
 
     public static Report run(Path home, Config config) throws Exception {
-        Cluster.Settings fast = Cluster.Settings.fast(config.basePort());
-        Cluster.Settings settings = new Cluster.Settings(fast.basePort(), config.paymentWindow(), fast.cancelGrace(),
-                fast.operatorPassword(), fast.extraArgs());
+        Cluster.Settings settings = Cluster.Settings.fast().withPaymentWindow(config.paymentWindow())
+            .withBasePort(config.basePort());
+        if (config.sabotage() == Sabotage.PAYMENT_TAKES_NO_MONEY) {
+            settings = settings.withExtraArgs(List.of("--payment.channel.base-url=http://127.0.0.1:9"));
+        }
         try (Cluster cluster = new Cluster(home, settings)) {
             cluster.start();
             PublicApi api = new PublicApi(cluster);
-            Invariants invariants = new Invariants(cluster, api);
-            String run = cluster.prefix().replace(".", "");
+            // the checks wait less for a read than the clients do: the services should all be up by then
+            PublicApi checks = new PublicApi(cluster, Duration.ofMinutes(1), Duration.ofSeconds(10));
+            Invariants invariants = new Invariants(cluster, checks, Invariants.Scope.WHOLE_SYSTEM);
+            String run = cluster.runName();
             Map<String, Integer> stock = new LinkedHashMap<>();
             int skus = 10;
             for (int i = 0; i < skus; i++) {
                 String sku = run + "-SKU-" + i;
                 int putIn = Math.max(5, config.orders() * 13 / 10 / skus);
-                api.putStock(sku, 100L * (i + 1), putIn);
+                PublicApi.Answer put = api.putStock(sku, 100L * (i + 1), putIn);
+                if (!put.ok()) {
+                    throw new IllegalStateException("Stock not put in: " + put);
+                }
                 stock.put(sku, putIn);
             }
-            List<Invariants.Placed> placed = Collections.synchronizedList(new ArrayList<>());
+            List<Flow> flows = Collections.synchronizedList(new ArrayList<>());
             Map<String, Integer> plans = new ConcurrentHashMap<>();
-            List<String> chaos = Collections.synchronizedList(new ArrayList<>());
-            List<String> faults = Collections.synchronizedList(new ArrayList<>());
+            Chaos chaos = new Chaos(cluster, api, config);
             AtomicInteger done = new AtomicInteger();
             Instant started = Instant.now();
             ExecutorService clients = Executors.newFixedThreadPool(config.concurrency());
             ExecutorService chaosThread = Executors.newSingleThreadExecutor();
-            Future<?> chaosDone = chaosThread.submit(() -> chaos(cluster, api, config, done, chaos, faults));
-            List<Future<?>> flows = new ArrayList<>();
+            Future<?> chaosDone = chaosThread.submit(() -> chaos.run(done));
+            List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < config.orders(); i++) {
                 int n = i;
-                flows.add(clients.submit(() -> {
+                futures.add(clients.submit(() -> {
                     Plan plan = plan(n);
                     plans.merge(plan.name(), 1, Integer::sum);
                     String sku = run + "-SKU-" + ThreadLocalRandom.current().nextInt(skus);
                     int quantity = 1 + ThreadLocalRandom.current().nextInt(2);
                     String user = run + "-user-" + (n % 50);
-                    String orderNo = api.placeOrder(user, sku, quantity);
-                    placed.add(new Invariants.Placed(orderNo, user, sku, quantity));
-                    flow(api, orderNo, plan);
-                    done.incrementAndGet();
-                    return null;
+                    try {
+                        String orderNo = api.placeOrder(user, sku, quantity);
+                        flows.add(flow(api, new Invariants.Placed(orderNo, user, sku, quantity), plan, config));
+                        return null;
+                    }
+                    finally {
+                        done.incrementAndGet();
+                    }
                 }));
             }
-            for (Future<?> flow : flows) {
-                flow.get();
+            try {
+                for (Future<?> future : futures) {
+                    future.get();
+                }
+                chaosDone.get();
             }
-            chaosDone.get();
-            clients.shutdown();
-            chaosThread.shutdown();
+            finally {
+                chaos.stop();
+                clients.shutdownNow();
+                chaosThread.shutdownNow();
+            }
             Duration load = Duration.between(started, Instant.now());
             api.faults(Map.of());
+
+            List<Invariants.Placed> placed = flows.stream().map(Flow::placed).toList();
             Instant converging = Instant.now();
-            List<Invariants.Verdict> verdicts;
-            Instant deadline = converging.plus(Duration.ofMinutes(6));
+            Instant deadline = converging.plus(config.convergence());
+            Invariants.Check check;
             do {
-                verdicts = invariants.check(placed, stock, false);
-                if (verdicts.stream().allMatch(Invariants.Verdict::holds)) {
+                check = invariants.check(placed, stock, false);
+                if (check.holds()) {
                     break;
                 }
                 PublicApi.pauseFor(2000);
             } while (Instant.now().isBefore(deadline));
+            boolean converged = check.holds();
             Duration convergence = Duration.between(converging, Instant.now());
-            verdicts = invariants.check(placed, stock, true);
-            return new Report(config, new java.util.TreeMap<>(plans), chaos, faults, load, convergence, verdicts);
+            // Converged is not enough: retries, re-drives and callbacks still scheduled could break it later.
+            Duration window = settings.longestScheduledDelay().plusSeconds(10);
+            Instant convergedAt = Instant.now();
+            List<String> relapses = new ArrayList<>();
+            while (converged && Instant.now().isBefore(convergedAt.plus(window))) {
+                PublicApi.pauseFor(Math.min(5000, Math.max(0, Duration.between(Instant.now(), convergedAt.plus(window)).toMillis())));
+                check = invariants.check(placed, stock, false);
+                if (!check.holds()) {
+                    relapses.add("broken " + Duration.between(convergedAt, Instant.now()).toSeconds()
+                            + " s after converging: " + check.broken());
+                }
+            }
+            Duration stable = Duration.between(convergedAt, Instant.now());
+            Invariants.Check last = invariants.check(placed, stock, true);
+            List<Invariants.Verdict> verdicts = new ArrayList<>(last.verdicts());
+            verdicts.add(new Invariants.Verdict("7. the invariants keep holding for " + window.toSeconds()
+                    + " s after converging (longer than any scheduled retry, re-drive or callback)",
+                    converged && relapses.isEmpty() && last.holds(),
+                    !converged ? "never converged within " + config.convergence().toSeconds() + " s"
+                            : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
+            verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
+            return new Report(config, new TreeMap<>(plans), chaos.kills(), chaos.faults(), load, convergence, stable,
+                    verdicts);
         }
     }
 
@@ -147,7 +245,9 @@ public final class SystemRun {
         return Plan.PAY_AND_CANCEL;
     }
 
-    private static void flow(PublicApi api, String orderNo, Plan plan) throws Exception {
+    /** One client's order: waits until it is payable (or cancelled), then follows its plan. */
+    private static Flow flow(PublicApi api, Invariants.Placed placed, Plan plan, Config config) {
+        String orderNo = placed.orderNo();
         JsonNode order = api.order(orderNo);
         Instant until = Instant.now().plus(Duration.ofMinutes(2));
         while ("PENDING_STOCK".equals(order.path("status").asString()) && Instant.now().isBefore(until)) {
@@ -155,72 +255,70 @@ public final class SystemRun {
             order = api.order(orderNo);
         }
         if (!"AWAITING_PAYMENT".equals(order.path("status").asString())) {
-            return; // out of stock, or cancelled
+            return new Flow(placed, plan, false, null, null, 0, null, null, 0, null); // out of stock
         }
+        Instant deadline = Instant.parse(order.get("payDeadline").asString());
         switch (plan) {
             case TIMEOUT -> {
+                return new Flow(placed, plan, true, deadline, null, 0, null, null, 0, null);
             }
-            case CANCEL -> api.cancel(orderNo);
-            case PAY -> {
-                String paymentNo = payment(api, orderNo);
-                if (paymentNo != null) {
-                    api.pay(paymentNo);
-                }
+            case CANCEL -> {
+                api.cancel(orderNo);
+                return new Flow(placed, plan, true, deadline, null, 0, null, null, 0, null);
             }
-            case PAY_AND_CANCEL -> {
-                String paymentNo = payment(api, orderNo);
-                if (paymentNo != null) {
-                    Thread pay = Thread.ofVirtual().start(() -> api.pay(paymentNo));
-                    api.cancel(orderNo);
-                    pay.join();
-                }
+            default -> {
             }
         }
+        PaymentAttempts attempts = payment(api, orderNo, deadline);
+        if (attempts.paymentNo() == null) {
+            return new Flow(placed, plan, true, deadline, null, attempts.refusals(), attempts.last(), Instant.now(), 0, null);
+        }
+        Instant paidAt = Instant.now();
+        int payAnswer;
+        if (plan == Plan.PAY) {
+            payAnswer = api.pay(attempts.paymentNo()).status();
+        }
+        else {
+            java.util.concurrent.atomic.AtomicInteger answer = new java.util.concurrent.atomic.AtomicInteger();
+            Thread pay = Thread.ofVirtual().start(() -> answer.set(api.pay(attempts.paymentNo()).status()));
+            api.cancel(orderNo);
+            try {
+                pay.join(Duration.ofSeconds(30));
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            payAnswer = answer.get();
+        }
+        return new Flow(placed, plan, true, deadline, attempts.paymentNo(), attempts.refusals(), attempts.last(), null,
+                payAnswer, paidAt);
     }
 
-    private static String payment(PublicApi api, String orderNo) {
-        Instant until = Instant.now().plus(Duration.ofSeconds(30));
+    record PaymentAttempts(@Nullable String paymentNo, int refusals, PublicApi.@Nullable Answer last) {
+    }
+
+    /**
+     * Creates the order's payment as a user's app would: retries a refusal or a failure until the shown deadline
+     * (the order may not be payable at payment-service yet, or the service may be restarting), then gives up.
+     */
+    private static PaymentAttempts payment(PublicApi api, String orderNo, Instant deadline) {
+        int refusals = 0;
+        PublicApi.Answer last = null;
         do {
-            PublicApi.Answer answer = api.createPayment(orderNo);
+            Duration left = Duration.between(Instant.now(), deadline);
+            PublicApi.Answer answer = api.createPayment(orderNo, left.isNegative() ? Duration.ofSeconds(1) : left);
             if (answer.status() == 201 || answer.status() == 200) {
-                return answer.body().get("paymentNo").asString();
+                return new PaymentAttempts(answer.body().get("paymentNo").asString(), refusals, last);
             }
-            if (answer.status() == 409 && answer.text().contains("deadline")) {
-                return null;
+            last = answer;
+            if (answer.status() >= 400 && answer.status() < 500) {
+                refusals++;
+                if (answer.text().contains("deadline")) {
+                    break; // too late: nothing to retry
+                }
             }
-            // not yet payable here (order.awaiting-payment on its way), or the service is restarting
             PublicApi.pauseFor(300);
-        } while (Instant.now().isBefore(until));
-        return null;
-    }
-
-    private static void chaos(Cluster cluster, PublicApi api, Config config, AtomicInteger done, List<String> chaos,
-            List<String> faults) {
-        record Step(double at, String what, Runnable action) {
-        }
-        List<Step> steps = new ArrayList<>();
-        steps.add(new Step(0.05, "duplicateCallbacks 20 x3", () -> api.addFaults(Map.of("duplicateCallbacks", 20, "duplicateCopies", 3))));
-        steps.add(new Step(0.15, "dropCallbacks 15", () -> api.addFaults(Map.of("dropCallbacks", 15))));
-        steps.add(new Step(0.25, "tamperCallbacks 4", () -> api.addFaults(Map.of("tamperCallbacks", 4))));
-        steps.add(new Step(0.35, "callbackDelayMs 3000", () -> api.addFaults(Map.of("callbackDelayMs", 3000))));
-        steps.add(new Step(0.45, "callbackDelayMs 0; failQueries 5, failRefunds 3",
-                () -> api.addFaults(Map.of("callbackDelayMs", 0, "failQueries", 5, "failRefunds", 3))));
-        if (config.chaos()) {
-            steps.add(new Step(0.20, "SIGKILL order-service", () -> cluster.killAndRestart(Service.ORDER)));
-            steps.add(new Step(0.40, "SIGKILL inventory-service", () -> cluster.killAndRestart(Service.INVENTORY)));
-            steps.add(new Step(0.60, "SIGKILL payment-service", () -> cluster.killAndRestart(Service.PAYMENT)));
-            steps.add(new Step(0.75, "restart RabbitMQ", cluster::restartBroker));
-        }
-        steps.sort((a, b) -> Double.compare(a.at(), b.at()));
-        for (Step step : steps) {
-            while (done.get() < step.at() * config.orders()) {
-                PublicApi.pauseFor(100);
-            }
-            Instant begun = Instant.now();
-            step.action().run();
-            String line = step.what() + " at " + done.get() + " orders ("
-                    + Duration.between(begun, Instant.now()).toMillis() + " ms)";
-            (step.what().startsWith("SIGKILL") || step.what().startsWith("restart") ? chaos : faults).add(line);
-        }
+        } while (Instant.now().isBefore(deadline));
+        return new PaymentAttempts(null, refusals, last);
     }
 }

@@ -1,24 +1,69 @@
 package io.tally.system;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The system test at the build's size ({@code -Dsystem.orders}, 300 by default): real processes, SIGKILLs of
- * each service, a broker restart and channel faults; every invariant of DESIGN section 8 must hold.
+ * each service, a restart of the run's own broker and channel faults; every invariant must hold, keep holding,
+ * and what must have happened must have happened. A second run breaks payment-service on purpose and must fail.
  */
 class SystemTests {
 
+    private static final Path HOME = Path.of(System.getProperty("tally.home", ".."));
+
     @Test
-    void everyInvariantHoldsAfterKillsABrokerRestartAndChannelFaults() throws Exception {
-        SystemRun.Report report = SystemRun.run(Path.of(System.getProperty("tally.home", "..")),
-                new SystemRun.Config(Integer.getInteger("system.orders", 300), 16, 28081, true));
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void everyInvariantHoldsAndKeepsHoldingAfterKillsABrokerRestartAndChannelFaults() throws Exception {
+        SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(Integer.getInteger("system.orders", 300), 16, true));
         System.out.println(report.text());
-        assertThat(report.chaos()).hasSize(4);
-        assertThat(report.verdicts()).hasSize(6).allSatisfy(verdict -> assertThat(verdict.holds())
+        assertThat(report.chaos()).as("kills and the broker restart").hasSize(4);
+        assertThat(report.faults()).as("fault settings acknowledged").hasSize(5);
+        assertThat(report.verdicts()).hasSize(11).allSatisfy(verdict -> assertThat(verdict.holds())
             .as("%s: %s", verdict.invariant(), verdict.figure()).isTrue());
+    }
+
+    /**
+     * payment-service is killed at its turn and never started again: the run must not pass. Users' payments
+     * cannot be created, and the service is down at the end; the checks must say so rather than take a dead
+     * service's silence for "nothing to check".
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aRunWhosePaymentServiceNeverComesBackAfterItsKillFails() throws Exception {
+        SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(80, 16, true)
+            .withSabotage(SystemRun.Sabotage.PAYMENT_STAYS_DOWN, Duration.ofSeconds(45)));
+        System.out.println(report.text());
+        assertThat(report.holds()).as("the sabotaged run passes").isFalse();
+        assertBroken(report, "8.");
+        assertBroken(report, "11.");
+    }
+
+    /**
+     * payment-service cannot reach the channel, so it takes no money: every order times out, nothing is kept and
+     * nothing is wrong with the money, which is why the safety invariants alone pass such a run. What must have
+     * happened did not: no payment was created, no PAY plan ended PAID, no fault was applied.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aRunWhosePaymentServiceTakesNoMoneyFails() throws Exception {
+        SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(40, 16, false)
+            .withSabotage(SystemRun.Sabotage.PAYMENT_TAKES_NO_MONEY, Duration.ofSeconds(45)));
+        System.out.println(report.text());
+        assertThat(report.holds()).as("the sabotaged run passes").isFalse();
+        assertBroken(report, "8.");
+        assertBroken(report, "9.");
+        assertBroken(report, "10.");
+    }
+
+    private static void assertBroken(SystemRun.Report report, String invariant) {
+        assertThat(report.verdicts()).filteredOn(v -> v.invariant().startsWith(invariant))
+            .singleElement().satisfies(v -> assertThat(v.holds()).as(v.figure()).isFalse());
     }
 }
