@@ -68,10 +68,14 @@ public final class OutboxDeadRows {
         return this.jdbc.sql(FIND).param("id", id).query(OutboxDeadRows::row).optional();
     }
 
-    /** Puts a DEAD row back to PENDING; {@code false} when it is not DEAD. Wakes the relay after commit. */
+    /**
+     * Puts a DEAD row back to PENDING, and the rows of its aggregate parked behind it with it; {@code false} when
+     * it is not DEAD. Wakes the relay after commit.
+     */
     public boolean replay(long id) {
         boolean done = this.jdbc.sql(REPLAY).param("id", id).param("now", SqlTime.of(this.clock.instant())).update() == 1;
         if (done) {
+            unblockBehind(id);
             TransactionSynchronizationManager.registerSynchronization(
                     new TransactionSynchronization() {
                         @Override
@@ -83,9 +87,29 @@ public final class OutboxDeadRows {
         return done;
     }
 
-    /** Marks a DEAD row DISCARDED; {@code false} when it is not DEAD. */
+    /**
+     * Marks a DEAD row DISCARDED, and makes the rows of its aggregate parked behind it due; {@code false} when it
+     * is not DEAD. Wakes the relay after commit.
+     */
     public boolean discard(long id) {
-        return this.jdbc.sql(DISCARD).param("id", id).update() == 1;
+        boolean done = this.jdbc.sql(DISCARD).param("id", id).update() == 1;
+        if (done) {
+            unblockBehind(id);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    OutboxDeadRows.this.wakeUp.run();
+                }
+            });
+        }
+        return done;
+    }
+
+    private void unblockBehind(long id) {
+        String aggregate = this.jdbc.sql("SELECT aggregate_id FROM tally_outbox WHERE id = :id").param("id", id)
+            .query(String.class).single();
+        this.jdbc.sql(OutboxStore.UNBLOCK).param("now", SqlTime.of(this.clock.instant())).param("aggregate", aggregate)
+            .param("head", id).update();
     }
 
     private static DeadRow row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {

@@ -27,29 +27,51 @@ final class OutboxStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
             """;
 
-    /** Candidates: due, unleased (or lease expired) PENDING rows, locked without waiting on other claimers. */
+    /**
+     * Candidates: due, unleased (or lease expired) PENDING rows in the order they fell due, locked without waiting
+     * on other claimers (index {@code ix_tally_outbox_due}).
+     */
     static final String SELECT_CANDIDATES = """
             SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, schema_version,
                    correlation_id, headers, payload, attempts, created_at
               FROM tally_outbox
              WHERE status = 'PENDING' AND next_attempt_at <= :now
                AND (lease_until IS NULL OR lease_until < :now)
-             ORDER BY id
+             ORDER BY next_attempt_at, id
              LIMIT :limit
                FOR UPDATE SKIP LOCKED
             """;
 
     /**
-     * The earliest unfinished row of each candidate aggregate. Only that row may be claimed, so an
-     * aggregate has one row in flight at a time and its events leave in the order they were written; a
-     * DEAD row blocks its aggregate (and only it) until an operator replays or discards it.
+     * The earliest unfinished row of each candidate aggregate, with its state. Only that row may be claimed, so
+     * an aggregate has one row in flight at a time and its events leave in the order they were written; a DEAD
+     * row blocks its aggregate (and only it) until an operator replays or discards it.
      */
     static final String SELECT_HEADS = """
-            SELECT aggregate_id, MIN(id) AS head_id
-              FROM tally_outbox
-             WHERE aggregate_id IN (:aggregates) AND status IN ('PENDING', 'DEAD')
-             GROUP BY aggregate_id
+            SELECT o.aggregate_id, o.id, o.status, o.next_attempt_at
+              FROM tally_outbox o
+              JOIN (SELECT aggregate_id, MIN(id) AS head_id FROM tally_outbox
+                     WHERE aggregate_id IN (:aggregates) AND status IN ('PENDING', 'DEAD')
+                     GROUP BY aggregate_id) h ON o.id = h.head_id
             """;
+
+    /**
+     * Moves rows that wait behind their aggregate's head out of the claim's way: until the head's next attempt
+     * when it backs off, or until an operator acts ({@link #BLOCKED}) when it is DEAD.
+     */
+    static final String DEFER = "UPDATE tally_outbox SET next_attempt_at = :until WHERE id IN (:ids) AND status = 'PENDING'";
+
+    /**
+     * Makes the rows behind a head due again (after an operator replayed or discarded it). No condition on
+     * their time: a claim that is parking one of them right now holds its lock, and this waits for it.
+     */
+    static final String UNBLOCK = """
+            UPDATE tally_outbox SET next_attempt_at = :now
+             WHERE aggregate_id = :aggregate AND status = 'PENDING' AND id > :head
+            """;
+
+    /** The time of rows parked behind a DEAD head: never due until an operator replays or discards the head. */
+    static final Instant BLOCKED = Instant.parse("9999-01-01T00:00:00Z");
 
     static final String LEASE = """
             UPDATE tally_outbox SET lease_owner = :owner, lease_until = :until WHERE id IN (:ids)
@@ -111,7 +133,11 @@ final class OutboxStore {
         });
     }
 
-    /** Must run in a transaction: locks the candidates, keeps the heads of their aggregates, leases them. */
+    /**
+     * Must run in a transaction: locks the candidates, keeps the heads of their aggregates, leases them. A
+     * candidate behind a head that backs off or is DEAD is deferred with it, so that later claims find
+     * publishable heads directly, wherever blocked rows sit; one behind a head in flight stays due.
+     */
     List<OutboxRecord> claim(String owner, int limit, Instant now, Instant leaseUntil) {
         List<OutboxRecord> candidates = this.jdbc.sql(SELECT_CANDIDATES)
             .param("now", SqlTime.of(now))
@@ -121,18 +147,27 @@ final class OutboxStore {
         if (candidates.isEmpty()) {
             return candidates;
         }
-        Map<String, Long> heads = new HashMap<>();
+        Map<String, Head> heads = new HashMap<>();
         this.jdbc.sql(SELECT_HEADS)
             .param("aggregates", candidates.stream().map(OutboxRecord::aggregateId).distinct().toList())
-            .query((rs, n) -> heads.put(rs.getString("aggregate_id"), rs.getLong("head_id")))
+            .query((rs, n) -> heads.put(rs.getString("aggregate_id"), new Head(rs.getLong("id"), rs.getString("status"),
+                    SqlTime.instant(rs.getObject("next_attempt_at", LocalDateTime.class)))))
             .list();
         List<OutboxRecord> claimed = new ArrayList<>(candidates.size());
+        Map<Instant, List<Long>> deferred = new HashMap<>();
         for (OutboxRecord candidate : candidates) {
-            Long head = heads.get(candidate.aggregateId());
-            if (head != null && head == candidate.id()) {
-                claimed.add(candidate);
+            Head head = heads.get(candidate.aggregateId());
+            if (head == null || head.id() == candidate.id()) {
+                claimed.add(candidate); // (no head: the candidate itself is the earliest unfinished row)
+            }
+            else if (head.status().equals("DEAD")) {
+                deferred.computeIfAbsent(BLOCKED, t -> new ArrayList<>()).add(candidate.id());
+            }
+            else if (head.nextAttemptAt().isAfter(now)) {
+                deferred.computeIfAbsent(head.nextAttemptAt(), t -> new ArrayList<>()).add(candidate.id());
             }
         }
+        deferred.forEach((until, ids) -> this.jdbc.sql(DEFER).param("until", SqlTime.of(until)).param("ids", ids).update());
         if (!claimed.isEmpty()) {
             this.jdbc.sql(LEASE)
                 .param("owner", owner)
@@ -191,6 +226,10 @@ final class OutboxStore {
     }
 
     record Failure(OutboxRecord record, int attempts, boolean dead, Instant nextAttemptAt, String error) {
+    }
+
+    /** The earliest unfinished row of an aggregate. */
+    record Head(long id, String status, Instant nextAttemptAt) {
     }
 
     record Backlog(long rows, Instant oldest) {
