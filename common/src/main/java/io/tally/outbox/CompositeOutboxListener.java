@@ -37,4 +37,14 @@ final class CompositeOutboxListener implements OutboxListener {
     public void failed(OutboxRecord record, String reason, boolean dead) {
         this.listeners.forEach(l -> l.failed(record, reason, dead));
     }
+
+    @Override
+    public void brokerUnavailable(String reason) {
+        this.listeners.forEach(l -> l.brokerUnavailable(reason));
+    }
+
+    @Override
+    public void brokerAvailable() {
+        this.listeners.forEach(OutboxListener::brokerAvailable);
+    }
 }

@@ -28,4 +28,12 @@ public interface OutboxListener {
     /** This row failed to publish; {@code dead} when it will not be retried. */
     default void failed(OutboxRecord record, String reason, boolean dead) {
     }
+
+    /** The broker cannot be reached: the relay pauses, and charges no row for it. */
+    default void brokerUnavailable(String reason) {
+    }
+
+    /** The broker answers again after {@link #brokerUnavailable}: the relay resumes. */
+    default void brokerAvailable() {
+    }
 }

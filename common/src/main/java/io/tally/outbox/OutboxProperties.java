@@ -26,6 +26,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param purgeBatchSize the most rows one purge statement deletes
  * @param metricsInterval how often the backlog gauges and the health indicator read the table
  * @param healthMaxPendingAge the age of the oldest PENDING row above which health reports DEGRADED
+ * @param brokerProbeInterval while the broker cannot be reached, how often the relay tries again (it claims
+ * nothing meanwhile, and no row is charged for the outage)
+ * @param maxMessageSize the largest payload the relay sends; a larger row is DEAD at once (RabbitMQ 4.0 and
+ * later refuse messages above 16 MiB by default, closing the channel)
  */
 @ConfigurationProperties("tally.outbox")
 public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultValue("2") int workers,
@@ -35,7 +39,9 @@ public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultVa
         @DefaultValue("2.0") double backoffMultiplier, @DefaultValue("5m") Duration backoffMax,
         @DefaultValue("250ms") Duration backoffJitter, @DefaultValue("1h") Duration purgeRetention,
         @DefaultValue("30s") Duration purgeInterval, @DefaultValue("1000") int purgeBatchSize,
-        @DefaultValue("10s") Duration metricsInterval, @DefaultValue("60s") Duration healthMaxPendingAge) {
+        @DefaultValue("10s") Duration metricsInterval, @DefaultValue("60s") Duration healthMaxPendingAge,
+        @DefaultValue("1s") Duration brokerProbeInterval,
+        @DefaultValue("16MB") org.springframework.util.unit.DataSize maxMessageSize) {
 
     public OutboxProperties {
         if (workers < 1 || batchSize < 1 || maxAttempts < 1 || purgeBatchSize < 1) {

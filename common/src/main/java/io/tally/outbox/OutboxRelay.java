@@ -82,6 +82,9 @@ public final class OutboxRelay implements SmartLifecycle {
 
     private volatile boolean running;
 
+    /** Why the broker cannot be reached, while it cannot; {@code null} when it answers. */
+    private volatile String brokerAway;
+
     OutboxRelay(OutboxStore store, TransactionTemplate claimTransaction, RetryTemplate claimRetry,
             RabbitTemplate rabbit, OutboxProperties properties, Clock clock, String instanceId, String appId,
             JsonMapper json, OutboxListener listener) {
@@ -108,10 +111,18 @@ public final class OutboxRelay implements SmartLifecycle {
     }
 
     /**
-     * Claims, publishes and finishes one batch.
-     * @return how many rows were claimed (0 when nothing was due)
+     * Claims, publishes and finishes one batch; while the broker cannot be reached, claims nothing.
+     * @return how many rows were claimed (0 when nothing was due, or the broker is away)
      */
     public int relayOnce() {
+        if (this.brokerAway != null) {
+            if (!brokerAnswers()) {
+                return 0;
+            }
+            log.info("The broker answers again after {}: the relay resumes", this.brokerAway);
+            this.brokerAway = null;
+            this.listener.brokerAvailable();
+        }
         String owner = this.instanceId + "#" + this.claims.incrementAndGet();
         long t0 = System.nanoTime();
         List<OutboxRecord> batch = claim(owner);
@@ -120,29 +131,41 @@ public final class OutboxRelay implements SmartLifecycle {
             return 0;
         }
         this.listener.claimed(batch);
-        List<OutboxRecord> confirmed = new ArrayList<>(batch.size());
-        List<Failure> failures = new ArrayList<>();
-        publish(batch, confirmed, failures);
+        Outcome outcome = publish(batch);
         long t2 = System.nanoTime();
         Instant now = this.clock.instant();
-        if (!confirmed.isEmpty()) {
-            this.listener.beforeFinish(confirmed);
-            int finished = this.store.finishSent(owner, confirmed, now);
-            if (finished < confirmed.size()) {
+        if (!outcome.confirmed.isEmpty()) {
+            this.listener.beforeFinish(outcome.confirmed);
+            int finished = this.store.finishSent(owner, outcome.confirmed, now);
+            if (finished < outcome.confirmed.size()) {
                 log.warn("{} of {} published rows had lost their lease to another relay; they may be published twice",
-                        confirmed.size() - finished, confirmed.size());
+                        outcome.confirmed.size() - finished, outcome.confirmed.size());
             }
-            this.listener.sent(confirmed);
+            this.listener.sent(outcome.confirmed);
         }
-        if (!failures.isEmpty()) {
-            this.store.finishFailed(owner, failures);
-            failures.forEach(f -> this.listener.failed(f.record(), f.error(), f.dead()));
+        if (!outcome.failures.isEmpty()) {
+            this.store.finishFailed(owner, outcome.failures);
+            outcome.failures.forEach(f -> this.listener.failed(f.record(), f.error(), f.dead()));
+        }
+        if (!outcome.released.isEmpty()) {
+            this.store.release(owner, outcome.released);
+        }
+        if (outcome.brokerAway != null && this.brokerAway == null) {
+            this.brokerAway = outcome.brokerAway;
+            log.warn("The broker cannot be reached ({}): the relay pauses, {} rows wait unchanged; trying again every {}",
+                    outcome.brokerAway, outcome.released.size(), this.properties.brokerProbeInterval());
+            this.listener.brokerUnavailable(outcome.brokerAway);
         }
         if (log.isDebugEnabled()) {
             log.debug("batch of {}: claim {} ms, publish and confirm {} ms, finish {} ms", batch.size(),
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         }
         return batch.size();
+    }
+
+    /** Whether the relay is paused because the broker cannot be reached. */
+    public boolean brokerAway() {
+        return this.brokerAway != null;
     }
 
     private List<OutboxRecord> claim(String owner) {
@@ -157,17 +180,131 @@ public final class OutboxRelay implements SmartLifecycle {
         }
     }
 
-    private void publish(List<OutboxRecord> batch, List<OutboxRecord> confirmed, List<Failure> failures) {
-        List<CorrelationData> correlations = new ArrayList<>(batch.size());
+    /** What became of a batch: rows to mark SENT, rows to charge, rows to give back unchanged. */
+    private static final class Outcome {
+
+        final List<OutboxRecord> confirmed = new ArrayList<>();
+
+        final List<Failure> failures = new ArrayList<>();
+
+        final List<OutboxRecord> released = new ArrayList<>();
+
+        String brokerAway;
+    }
+
+    /** How one send ended. */
+    private enum Sent {
+        /** Acked and not returned. */
+        ACKED,
+        /** The broker returned it (no queue bound) or nacked it on an open channel: the row's own failure. */
+        REFUSED,
+        /** Its channel closed (the broker closed it, or the connection went) or it was never sent: unknown whose fault. */
+        LOST,
+        /** No confirm within the confirm timeout. */
+        UNCONFIRMED
+    }
+
+    private record Result(OutboxRecord record, Sent sent, String problem) {
+    }
+
+    /**
+     * Publishes the batch and sorts its rows. Only a failure that belongs to a row counts towards its DEAD:
+     * returned, nacked while the channel stayed open, larger than {@code max-message-size}, or one that fails
+     * again when published alone. When the broker cannot be reached (or confirms nothing of a whole batch), the
+     * rows not confirmed are given back unchanged and the relay pauses. When a channel closed under the batch
+     * (one row can make the broker close it: an exchange that does not exist), the rows not confirmed are
+     * published again one by one, so that the row at fault is found and the others are not charged.
+     */
+    private Outcome publish(List<OutboxRecord> batch) {
+        Outcome outcome = new Outcome();
+        List<OutboxRecord> sendable = new ArrayList<>(batch.size());
+        long limit = this.properties.maxMessageSize().toBytes();
+        for (OutboxRecord record : batch) {
+            if (record.payload().length > limit) {
+                outcome.failures.add(deadNow(record, "payload of " + record.payload().length
+                        + " bytes exceeds tally.outbox.max-message-size (" + limit + " bytes)"));
+            }
+            else {
+                sendable.add(record);
+            }
+        }
+        List<Result> results = send(sendable);
+        List<Result> doubtful = new ArrayList<>();
+        boolean anyAnswer = false;
+        for (Result result : results) {
+            switch (result.sent()) {
+                case ACKED -> {
+                    outcome.confirmed.add(result.record());
+                    anyAnswer = true;
+                }
+                case REFUSED -> {
+                    outcome.failures.add(failure(result.record(), result.problem()));
+                    anyAnswer = true;
+                }
+                case LOST, UNCONFIRMED -> doubtful.add(result);
+            }
+        }
+        if (doubtful.isEmpty()) {
+            return outcome;
+        }
+        boolean unconfirmedOnly = doubtful.stream().allMatch(r -> r.sent() == Sent.UNCONFIRMED);
+        if ((unconfirmedOnly && !anyAnswer) || !brokerAnswers()) {
+            // the broker is away, or confirms nothing at all (a resource alarm blocks publishers): not these
+            // rows' fault
+            doubtful.forEach(r -> outcome.released.add(r.record()));
+            outcome.brokerAway = doubtful.get(0).problem();
+            return outcome;
+        }
+        for (int i = 0; i < doubtful.size(); i++) {
+            Result alone = send(List.of(doubtful.get(i).record())).get(0);
+            boolean away = switch (alone.sent()) {
+                case ACKED -> {
+                    outcome.confirmed.add(alone.record());
+                    yield false;
+                }
+                case REFUSED -> {
+                    outcome.failures.add(failure(alone.record(), alone.problem()));
+                    yield false;
+                }
+                case LOST -> {
+                    // published alone, its channel closed again: the row is at fault, unless the broker went
+                    if (brokerAnswers()) {
+                        outcome.failures.add(failure(alone.record(), alone.problem() + " (published alone)"));
+                        yield false;
+                    }
+                    yield true;
+                }
+                case UNCONFIRMED -> true;
+            };
+            if (away) {
+                for (int j = i; j < doubtful.size(); j++) {
+                    outcome.released.add(doubtful.get(j).record());
+                }
+                outcome.brokerAway = alone.problem();
+                return outcome;
+            }
+        }
+        return outcome;
+    }
+
+    /** Sends the rows on one channel and waits for their confirms; a result per row, in order. */
+    private List<Result> send(List<OutboxRecord> rows) {
+        List<Result> results = new ArrayList<>(rows.size());
+        if (rows.isEmpty()) {
+            return results;
+        }
+        List<CorrelationData> correlations = new ArrayList<>(rows.size());
         RuntimeException sendFailure = null;
         try {
             this.rabbit.invoke(operations -> {
-                for (OutboxRecord record : batch) {
+                for (OutboxRecord record : rows) {
                     this.listener.beforePublish(record);
                     CorrelationData correlation = new CorrelationData(Long.toString(record.id()));
                     operations.send(record.exchange(), record.routingKey(), toMessage(record), correlation);
                     correlations.add(correlation);
                 }
+                // on this channel: when the broker closes it, this says why (the confirms only say it closed)
+                operations.waitForConfirms(this.properties.confirmTimeout().toMillis());
                 return null;
             });
         }
@@ -175,21 +312,55 @@ public final class OutboxRelay implements SmartLifecycle {
             sendFailure = ex;
         }
         long deadline = System.nanoTime() + this.properties.confirmTimeout().toNanos();
-        for (int i = 0; i < batch.size(); i++) {
-            OutboxRecord record = batch.get(i);
+        for (int i = 0; i < rows.size(); i++) {
+            OutboxRecord record = rows.get(i);
             if (i >= correlations.size()) {
-                failures.add(failure(record, "send failed: " + describe(sendFailure)));
+                results.add(new Result(record, Sent.LOST, "send failed: " + describe(sendFailure)));
                 continue;
             }
             CorrelationData correlation = correlations.get(i);
             String problem = PublisherConfirms.problem(correlation, deadline, this.properties.confirmTimeout());
             if (problem == null) {
-                confirmed.add(record);
+                results.add(new Result(record, Sent.ACKED, null));
+            }
+            else if (correlation.getReturned() != null || isBrokerNack(correlation)) {
+                results.add(new Result(record, Sent.REFUSED, problem));
+            }
+            else if (problem.startsWith("no publisher confirm")) {
+                results.add(new Result(record, Sent.UNCONFIRMED, problem));
             }
             else {
-                failures.add(failure(record, problem));
+                results.add(new Result(record, Sent.LOST, sendFailure != null ? problem + ": " + describe(sendFailure) : problem));
             }
         }
+        return results;
+    }
+
+    /**
+     * Whether the confirm is the broker's own nack. A nack the client made up when the channel closed carries the
+     * reason of the close; the broker's {@code basic.nack} carries none.
+     */
+    private static boolean isBrokerNack(CorrelationData correlation) {
+        CorrelationData.Confirm confirm = correlation.getFuture().getNow(null);
+        return confirm != null && !confirm.ack() && confirm.reason() == null;
+    }
+
+    /** Whether the publisher connection is open, or can be opened, now. */
+    private boolean brokerAnswers() {
+        org.springframework.amqp.rabbit.connection.ConnectionFactory factory = this.rabbit.getConnectionFactory();
+        if (factory.getPublisherConnectionFactory() != null) {
+            factory = factory.getPublisherConnectionFactory();
+        }
+        try (org.springframework.amqp.rabbit.connection.Connection connection = factory.createConnection()) {
+            return connection.isOpen();
+        }
+        catch (RuntimeException ex) {
+            return false;
+        }
+    }
+
+    private Failure deadNow(OutboxRecord record, String error) {
+        return new Failure(record, record.attempts() + 1, true, this.clock.instant(), error);
     }
 
     private Failure failure(OutboxRecord record, String error) {
@@ -244,7 +415,11 @@ public final class OutboxRelay implements SmartLifecycle {
         while (this.running) {
             try {
                 int claimed = relayOnce();
-                if (claimed == 0) {
+                if (this.brokerAway != null) {
+                    // commits do not wake a paused relay: it looks again at its probe interval only
+                    Thread.sleep(this.properties.brokerProbeInterval().toMillis());
+                }
+                else if (claimed == 0) {
                     this.wakeUps.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
                 }
             }

@@ -89,6 +89,12 @@ final class OutboxStore {
              WHERE id = ? AND lease_owner = ? AND status = 'PENDING'
             """;
 
+    /** Gives rows back unchanged: claimed, but not published through no fault of theirs (the broker was away). */
+    static final String RELEASE = """
+            UPDATE tally_outbox SET lease_owner = NULL, lease_until = NULL
+             WHERE id IN (:ids) AND lease_owner = :owner AND status = 'PENDING'
+            """;
+
     static final String PURGE = """
             DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? ORDER BY id LIMIT ?
             """;
@@ -196,6 +202,11 @@ final class OutboxStore {
             ps.setLong(5, f.record().id());
             ps.setString(6, owner);
         }));
+    }
+
+    void release(String owner, Collection<OutboxRecord> records) {
+        this.own.executeWithoutResult(status -> this.jdbc.sql(RELEASE).param("owner", owner).param("ids", ids(records))
+            .update());
     }
 
     int purge(Instant sentBefore, int limit) {
