@@ -29,6 +29,7 @@ final class InboxStore {
 
     /** Records the message; {@code false} when this consumer has already handled it. */
     boolean record(String consumer, String messageId, Instant now) {
+        io.tally.jdbc.OwnTransaction.require(this.jdbc.getDataSource(), "The dedup row of a handled message");
         try {
             this.jdbc.update(INSERT, consumer, messageId, io.tally.jdbc.SqlTime.of(now));
             return true;

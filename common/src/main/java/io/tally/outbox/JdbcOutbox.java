@@ -7,7 +7,6 @@ import java.util.function.Supplier;
 
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.transaction.IllegalTransactionStateException;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -48,10 +47,7 @@ final class JdbcOutbox implements Outbox {
         if (aggregateId == null || aggregateId.isBlank()) {
             throw new IllegalArgumentException("An event needs an aggregate id");
         }
-        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
-            throw new IllegalTransactionStateException("Outbox.publish must run inside a transaction: the event is "
-                    + "written together with the state change it announces");
-        }
+        this.store.requireTransaction();
         EventDescriptor descriptor = EventDescriptor.of(event.getClass());
         String messageId = UUID.randomUUID().toString();
         String current = Correlation.current();

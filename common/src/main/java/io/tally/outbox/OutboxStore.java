@@ -120,6 +120,11 @@ final class OutboxStore {
         this.own = own;
     }
 
+    /** @throws org.springframework.transaction.IllegalTransactionStateException unless in a transaction of our DataSource */
+    void requireTransaction() {
+        io.tally.jdbc.OwnTransaction.require(this.template.getDataSource(), "Outbox.publish");
+    }
+
     void insert(String messageId, String aggregateId, String exchange, String routingKey, String eventType,
             int schemaVersion, String correlationId, String headers, byte[] payload, Instant now) {
         String at = SqlTime.of(now);
