@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
@@ -106,9 +105,12 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
     @Override
     public void onMessage(Message message, Channel channel) throws IOException {
         long tag = message.getMessageProperties().getDeliveryTag();
-        int attempt = attempt(message.getMessageProperties());
+        int attempt = 1;
         boolean first;
         try {
+            // everything that reads the message is inside: a failure before the handler runs is dead-lettered
+            // like any other, never left unacknowledged
+            attempt = attempt(message.getMessageProperties());
             first = handle(message, attempt);
         }
         catch (HandlerFailure | ContractViolationException | JacksonException failure) {
@@ -206,7 +208,7 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                 this.deadLettered.increment();
             }
         }
-        catch (AmqpException ex) {
+        catch (RuntimeException ex) {
             log.warn("Could not re-route message {} from {} ({}); rejecting it so the broker dead-letters it",
                     message.getMessageProperties().getMessageId(), this.queue, ex.getMessage());
             channel.basicReject(tag, false);

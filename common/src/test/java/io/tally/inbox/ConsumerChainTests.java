@@ -280,6 +280,33 @@ class ConsumerChainTests extends IntegrationTests {
         }
     }
 
+    /**
+     * Whatever goes wrong before the handler runs (here: an attempt header that is not a number) dead-letters the
+     * message with its reason; nothing is left unacknowledged, and the next message is handled.
+     */
+    @Test
+    void aMessageThatFailsBeforeItsHandlerRunsIsDeadLetteredWithItsReasonNotLeftUnacknowledged() {
+        String messageId = newId();
+        org.springframework.amqp.core.MessageProperties properties = new org.springframework.amqp.core.MessageProperties();
+        properties.setMessageId(messageId);
+        properties.setType("test.happened");
+        properties.setContentType(org.springframework.amqp.core.MessageProperties.CONTENT_TYPE_JSON);
+        properties.setHeader(io.tally.contract.MessageHeaders.ATTEMPT, "second");
+        new org.springframework.amqp.rabbit.core.RabbitTemplate(this.connectionFactory).send(
+                this.topology.exchange("test.events"), "test.happened", new org.springframework.amqp.core.Message(
+                        "{\"aggregateId\":\"malformed\",\"seq\":0}".getBytes(StandardCharsets.UTF_8), properties));
+
+        eventually().until(() -> "PARKED".equals(deadLetterStatus(messageId)));
+        Map<String, Object> row = this.jdbc.queryForMap(
+                "SELECT failure_kind, reason FROM tally_dead_letter WHERE message_id = ?", messageId);
+        assertThat(row.get("failure_kind")).isEqualTo("PERMANENT");
+        assertThat((String) row.get("reason")).contains("tally-attempt").contains("second");
+        assertThat(effectsOf(messageId)).isZero();
+        String next = "after-malformed-" + newId();
+        String nextId = this.transaction.execute(s -> this.outbox.publish(next, new Happened(next, 0)));
+        eventually().until(() -> effectsOf(nextId) == 1);
+    }
+
     private String deadLetterStatus(String messageId) {
         List<String> statuses = this.jdbc.queryForList("SELECT status FROM tally_dead_letter WHERE message_id = ?",
                 String.class, messageId);
