@@ -14,13 +14,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * last one repeats until {@code max-redrives}
  * @param maxRedrives how often a transient dead letter is re-driven before it is parked
  * @param pollInterval how often due re-drives are looked for
- * @param storeRetryDelay how long the consumer waits before it hands a dead letter back to the broker when
- * it cannot be stored (the database is down)
+ * @param storeRetryDelay how long the consumer first waits before it tries again to store a dead letter it
+ * could not store (the database is down or refuses): it keeps the message meanwhile, and never hands it back to
+ * the broker, whose delivery limit would drop it
+ * @param storeRetryMaxDelay the longest wait between two tries (the wait doubles from {@code store-retry-delay})
  */
 @ConfigurationProperties("tally.dead-letters")
 public record DeadLetterProperties(@DefaultValue("true") boolean enabled,
         @DefaultValue({ "1m", "5m", "15m", "1h" }) List<Duration> redriveDelays, @DefaultValue("10") int maxRedrives,
-        @DefaultValue("5s") Duration pollInterval, @DefaultValue("5s") Duration storeRetryDelay) {
+        @DefaultValue("5s") Duration pollInterval, @DefaultValue("1s") Duration storeRetryDelay,
+        @DefaultValue("30s") Duration storeRetryMaxDelay) {
 
     public DeadLetterProperties {
         if (redriveDelays.isEmpty()) {

@@ -59,34 +59,65 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
         this.registry = registry;
     }
 
+    /**
+     * Stores the dead letter and acknowledges it. While it cannot be stored, the message is kept (not handed
+     * back: a requeue counts towards the dead-letter queue's delivery limit, and over it the message would be
+     * lost), and storing is tried again after a wait that doubles up to {@code store-retry-max-delay}, until the
+     * database takes it or the channel closes (the service stops: the broker then requeues the message). A dead
+     * letter the database refuses for what it holds (a value too long) is stored cut down, with that said.
+     */
     @Override
     public void onMessage(Message message, Channel channel) throws IOException {
         long tag = message.getMessageProperties().getDeliveryTag();
         DeadLetterStore.Incoming incoming = incoming(message);
-        try {
-            DeadLetterStatus status = this.transaction
-                .execute(s -> this.store.record(incoming, this.properties, this.clock.instant()));
-            channel.basicAck(tag, false);
-            this.registry.counter("tally.dead.letters.recorded", "queue", incoming.sourceQueue(), "status",
-                    String.valueOf(status)).increment();
-            log.warn("Dead letter {} from {} stored as {}: {}", incoming.messageId(), incoming.sourceQueue(), status,
-                    incoming.reason());
-        }
-        catch (RuntimeException ex) {
-            this.registry.counter("tally.dead.letters.store.failures").increment();
-            log.error("Could not store dead letter {} from {}; handing it back to the broker in {}: {}",
-                    incoming.messageId(), incoming.sourceQueue(), this.properties.storeRetryDelay(), ex.toString());
-            pause();
-            channel.basicNack(tag, false, true);
+        long wait = this.properties.storeRetryDelay().toMillis();
+        for (int failure = 0; ; failure++) {
+            try {
+                DeadLetterStatus status = store(incoming);
+                channel.basicAck(tag, false);
+                this.registry.counter("tally.dead.letters.recorded", "queue", incoming.sourceQueue(), "status",
+                        String.valueOf(status)).increment();
+                log.warn("Dead letter {} from {} stored as {}{}: {}", incoming.messageId(), incoming.sourceQueue(),
+                        status, failure > 0 ? " after " + failure + " failed tries" : "", incoming.reason());
+                return;
+            }
+            catch (RuntimeException ex) {
+                this.registry.counter("tally.dead.letters.store.failures").increment();
+                if (failure == 0 || Long.bitCount(failure) == 1) { // the 1st, 2nd, 4th, 8th... failure
+                    log.error("ALERT could not store dead letter {} from {} (try {}); it is kept, trying again in {} ms: {}",
+                            incoming.messageId(), incoming.sourceQueue(), failure + 1, wait, ex.toString());
+                }
+            }
+            if (!channel.isOpen() || !pause(wait)) {
+                log.warn("Dead letter {} from {} not stored before its channel closed; the broker delivers it again",
+                        incoming.messageId(), incoming.sourceQueue());
+                return;
+            }
+            wait = Math.min(wait * 2, this.properties.storeRetryMaxDelay().toMillis());
         }
     }
 
-    private void pause() {
+    private DeadLetterStatus store(DeadLetterStore.Incoming incoming) {
         try {
-            Thread.sleep(this.properties.storeRetryDelay());
+            return this.transaction.execute(s -> this.store.record(incoming, this.properties, this.clock.instant()));
+        }
+        catch (org.springframework.dao.DataIntegrityViolationException tooBig) {
+            // what it holds does not fit: keep what identifies it, and say what was cut
+            DeadLetterStore.Incoming cut = incoming.cutDown("stored cut down, the database refused it whole: " + tooBig
+                .getMostSpecificCause().getMessage());
+            return this.transaction.execute(s -> this.store.record(cut, this.properties, this.clock.instant()));
+        }
+    }
+
+    /** Waits; {@code false} when interrupted (the service stops). */
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -188,5 +188,18 @@ final class DeadLetterStore {
             @Nullable String originalRoutingKey, @Nullable String eventType, @Nullable String contentType,
             String headers, String properties, byte[] body, String reason, String kind, @Nullable String exception,
             int attempts) {
+
+        /** The same dead letter with only what surely fits: ids, queue, reason, kind; the body and headers cut. */
+        Incoming cutDown(String why) {
+            byte[] head = this.body.length > 4096 ? java.util.Arrays.copyOf(this.body, 4096) : this.body;
+            return new Incoming(cut(this.messageId, 64), cut(this.sourceQueue, 255), cut(this.originalExchange, 255),
+                    cut(this.originalRoutingKey, 255), cut(this.eventType, 128), cut(this.contentType, 128),
+                    cut(this.headers, 8000), cut(this.properties, 8000), head, cut(why + "; " + this.reason, 500),
+                    this.kind, cut(this.exception, 8000), this.attempts);
+        }
+
+        private static String cut(@Nullable String value, int max) {
+            return value == null || value.length() <= max ? value : value.substring(0, max);
+        }
     }
 }
