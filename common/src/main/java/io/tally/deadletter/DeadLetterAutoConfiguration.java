@@ -60,11 +60,13 @@ public final class DeadLetterAutoConfiguration {
     @Bean
     DeadLetterQueues tallyDeadLetterQueues(ConsumerContainers consumers, Topology topology,
             ConnectionFactory connectionFactory, DeadLetterStore store, DataSource dataSource,
-            DeadLetterProperties properties, JsonMapper json, Clock clock, ObjectProvider<MeterRegistry> registry) {
+            DeadLetterProperties properties, JsonMapper json, Clock clock, ObjectProvider<MeterRegistry> registry,
+            Rerouter rerouter) {
         List<String> queues = topology.workQueues().stream().map(topology::deadLetterQueue).toList();
         DeadLetterRecorder recorder = new DeadLetterRecorder(store,
                 transaction(dataSource), properties, json, clock,
-                topology.properties().deliveryLimit(), registry.getIfAvailable(SimpleMeterRegistry::new));
+                topology.properties().deliveryLimit(), registry.getIfAvailable(SimpleMeterRegistry::new), topology,
+                rerouter);
         return new DeadLetterQueues(connectionFactory, queues, recorder, properties.enabled());
     }
 

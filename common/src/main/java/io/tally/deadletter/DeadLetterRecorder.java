@@ -48,8 +48,15 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
 
     private final MeterRegistry registry;
 
+    private final io.tally.topology.Topology topology;
+
+    private final io.tally.retry.Rerouter rerouter;
+
     DeadLetterRecorder(DeadLetterStore store, TransactionTemplate transaction, DeadLetterProperties properties,
-            JsonMapper json, Clock clock, int deliveryLimit, MeterRegistry registry) {
+            JsonMapper json, Clock clock, int deliveryLimit, MeterRegistry registry, io.tally.topology.Topology topology,
+            io.tally.retry.Rerouter rerouter) {
+        this.topology = topology;
+        this.rerouter = rerouter;
         this.store = store;
         this.transaction = transaction;
         this.properties = properties;
@@ -70,6 +77,10 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
     public void onMessage(Message message, Channel channel) throws IOException {
         long tag = message.getMessageProperties().getDeliveryTag();
         DeadLetterStore.Incoming incoming = incoming(message);
+        if (quarantine(message, incoming)) {
+            channel.basicAck(tag, false);
+            return;
+        }
         long wait = this.properties.storeRetryDelay().toMillis();
         for (int failure = 0; ; failure++) {
             try {
@@ -95,6 +106,33 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
             }
             wait = Math.min(wait * 2, this.properties.storeRetryMaxDelay().toMillis());
         }
+    }
+
+    /**
+     * A message over its work queue's delivery limit crashed its consumer, or only sat beside one that did (a
+     * crash counts a delivery for every message the consumer held): it is handled once more in the work queue's
+     * quarantine, alone, and parked only if it crashes its consumer there too.
+     * @return whether it went to the quarantine (the broker confirmed it)
+     */
+    private boolean quarantine(Message message, DeadLetterStore.Incoming incoming) {
+        Map<String, Object> death = firstDeath(message.getMessageProperties());
+        Object diedIn = death != null ? death.get("queue") : null;
+        if (death == null || !"delivery_limit".equals(String.valueOf(death.get("reason"))) || diedIn == null
+                || this.topology.isQuarantine(diedIn.toString())) {
+            return false;
+        }
+        try {
+            this.rerouter.quarantine(message, incoming.sourceQueue());
+        }
+        catch (org.springframework.amqp.AmqpException ex) {
+            log.warn("Could not send {} from {} to its quarantine ({}); storing it as a dead letter", incoming.messageId(),
+                    incoming.sourceQueue(), ex.getMessage());
+            return false;
+        }
+        this.registry.counter("tally.dead.letters.quarantined", "queue", incoming.sourceQueue()).increment();
+        log.warn("Message {} reached the delivery limit of {} (it crashed its consumer, or sat beside one that did): "
+                + "handled once more alone, in quarantine", incoming.messageId(), incoming.sourceQueue());
+        return true;
     }
 
     private DeadLetterStatus store(DeadLetterStore.Incoming incoming) {
@@ -136,8 +174,12 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
         int attempts = intHeader(p, MessageHeaders.ATTEMPT, 1);
         if (reason == null) {
             if ("delivery_limit".equals(brokerReason)) {
-                reason = "crashed or was rejected by its consumer until the delivery limit (" + this.deliveryLimit
-                        + ") of " + sourceQueue + " stopped it";
+                Object diedIn = death.get("queue");
+                reason = diedIn != null && this.topology.isQuarantine(diedIn.toString())
+                        ? "crashed or was rejected by its consumer alone, in quarantine, until the delivery limit ("
+                                + this.deliveryLimit + ") stopped it"
+                        : "crashed or was rejected by its consumer until the delivery limit (" + this.deliveryLimit
+                                + ") of " + sourceQueue + " stopped it";
                 kind = "POISON";
                 attempts = Math.max(attempts, this.deliveryLimit);
             }

@@ -103,8 +103,11 @@ public final class InboxAutoConfiguration {
                         + topology.properties().service() + "': each event has one handler per service");
             }
             topology.consume(event);
-            containers.add(connectionFactory, queue, listener(queue, event, handler, json, transaction, inbox,
-                    classifier, rerouter, maxAttempts, clock, meters), properties.concurrency(), properties.prefetch());
+            ReliableListener<?> listener = listener(queue, event, handler, json, transaction, inbox, classifier,
+                    rerouter, maxAttempts, clock, meters);
+            containers.add(connectionFactory, queue, listener, properties.concurrency(), properties.prefetch());
+            // the same chain (and dedup key) for the quarantine: one message at a time, so a crash hits only it
+            containers.add(connectionFactory, topology.quarantineQueue(queue), listener, 1, 1);
             log.info("Consuming '{}' from queue {} with {} attempts", event.name(), queue, maxAttempts);
         }
         return containers;

@@ -70,6 +70,17 @@ public final class Rerouter {
         send("", queue, message);
     }
 
+    /**
+     * Sends a message that reached its work queue's delivery limit to the quarantine of {@code queue}, with its
+     * message id and headers (not the broker's {@code x-death}).
+     * @throws AmqpException when the broker did not confirm it
+     */
+    public void quarantine(Message message, String queue) {
+        Message copy = copy(message, queue, null);
+        copy.getMessageProperties().getHeaders().remove(MessageHeaders.EXCEPTION);
+        send("", this.topology.quarantineQueue(queue), copy);
+    }
+
     private Message copy(Message message, String queue, Throwable failure) {
         MessageProperties original = message.getMessageProperties();
         MessageProperties properties = new MessageProperties();

@@ -27,7 +27,8 @@ import io.tally.contract.EventDescriptor;
  * For a work queue {@code Q}: a durable quorum queue with {@code x-delivery-limit}, dead-lettering at least
  * once to {@code <service>.dlx} with routing key {@code Q}; retry tiers {@code Q.retry.<delay>}, quorum
  * queues with a fixed {@code x-message-ttl} that dead-letter back to {@code Q} through the default exchange;
- * and the dead-letter queue {@code Q.dlq} bound to {@code <service>.dlx} with key {@code Q}.
+ * the dead-letter queue {@code Q.dlq} bound to {@code <service>.dlx} with key {@code Q}, and the quarantine
+ * {@code Q.quarantine} (as {@code Q}, dead-lettering into {@code Q.dlq}).
  */
 public final class Topology {
 
@@ -64,6 +65,20 @@ public final class Topology {
         return workQueue + ".dlq";
     }
 
+    /**
+     * The quarantine of a work queue: a message that reached the work queue's delivery limit (it crashed its
+     * consumer, or it sat beside one that did) is handled here again, alone (one consumer, prefetch 1), so that
+     * only a message that crashes its consumer by itself is parked.
+     */
+    public String quarantineQueue(String workQueue) {
+        return workQueue + ".quarantine";
+    }
+
+    /** Whether the queue is a quarantine ({@link #quarantineQueue}). */
+    public boolean isQuarantine(String queue) {
+        return queue.endsWith(".quarantine");
+    }
+
     /** The retry tier queue a message waits in before its {@code retry}-th retry (1-based). */
     public String retryQueue(String workQueue, int retry) {
         return workQueue + ".retry." + label(retryDelay(retry));
@@ -98,6 +113,8 @@ public final class Topology {
             this.consumedEvents.forEach((queueName, event) -> {
                 Queue work = workQueueDeclaration(queueName);
                 all.add(work);
+                // dead-letters like its work queue, into the same dead-letter queue
+                all.add(workQueueDeclaration(quarantineQueue(queueName), queueName));
                 all.add(BindingBuilder.bind(work).to(new TopicExchange(exchange(event.exchange()))).with(event.name()));
                 for (Duration delay : new LinkedHashSet<>(this.properties.retryDelays())) {
                     all.add(retryQueueDeclaration(queueName, delay));
@@ -128,10 +145,14 @@ public final class Topology {
     }
 
     private Queue workQueueDeclaration(String name) {
+        return workQueueDeclaration(name, name);
+    }
+
+    private Queue workQueueDeclaration(String name, String workQueue) {
         return QueueBuilder.durable(name).quorum()
             .deliveryLimit(this.properties.deliveryLimit())
             .deadLetterExchange(deadLetterExchange())
-            .deadLetterRoutingKey(name)
+            .deadLetterRoutingKey(workQueue)
             .withArgument("x-dead-letter-strategy", "at-least-once")
             .overflow(QueueBuilder.Overflow.rejectPublish)
             .build();

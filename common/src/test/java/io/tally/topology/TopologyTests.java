@@ -32,6 +32,16 @@ class TopologyTests {
     }
 
     @Test
+    void eachWorkQueueHasAQuarantineThatDeadLettersIntoTheWorkQueuesDeadLetterQueue() {
+        this.topology.consume(EventDescriptor.of(Happened.class));
+        assertThat(queue("p.inventory.test.happened.quarantine").getArguments()).containsAllEntriesOf(Map.of(
+                "x-queue-type", "quorum", "x-delivery-limit", 5, "x-dead-letter-exchange", "p.inventory.dlx",
+                "x-dead-letter-routing-key", "p.inventory.test.happened", "x-dead-letter-strategy", "at-least-once"));
+        assertThat(this.topology.isQuarantine("p.inventory.test.happened.quarantine")).isTrue();
+        assertThat(this.topology.isQuarantine("p.inventory.test.happened")).isFalse();
+    }
+
+    @Test
     void eachRetryTierHasOneFixedTtlAndDeadLettersBackToItsWorkQueue() {
         this.topology.consume(EventDescriptor.of(Happened.class));
         assertThat(queue("p.inventory.test.happened.retry.1s").getArguments()).containsEntry("x-message-ttl", 1000)
