@@ -13,10 +13,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.tally.retry.Rerouter;
 
 /**
- * Re-drives SCHEDULED dead letters when they are due. The due rows are locked ({@code SKIP LOCKED}, so
- * several instances share the work) while they are sent and confirmed, and marked REDRIVEN in the same
- * transaction: a crash before the commit sends one again, which the dedup table absorbs. Re-drives are few,
- * so holding these row locks for one confirm is cheap, unlike on the outbox.
+ * Re-drives SCHEDULED dead letters when they are due. The due rows are claimed ({@code SKIP LOCKED}, so several
+ * instances share the work, then moved a minute ahead), sent outside any transaction, and marked REDRIVEN after
+ * their confirm: a crash before the mark sends one again after the claim, which the dedup table absorbs.
  */
 final class DeadLetterRedriver {
 
@@ -65,27 +64,49 @@ final class DeadLetterRedriver {
         this.counts.forEach((status, value) -> value.set(now.getOrDefault(status.name(), 0L)));
     }
 
-    /** Re-drives what is due now; answers how many were sent. */
+    /**
+     * Re-drives what is due now; answers how many were sent. The due rows are claimed in a short transaction,
+     * sent after it (no lock is held while the broker confirms), and each is then marked REDRIVEN, or, when the
+     * re-drive failed, counted and scheduled again on the re-drive delays (parked after the last one), so that
+     * failing re-drives never keep the others from their turn.
+     */
     int redriveDue() {
-        Integer sent = this.transaction.execute(status -> {
-            Instant now = this.clock.instant();
-            List<DeadLetter> due = this.store.lockDue(now, 50);
-            int count = 0;
-            for (DeadLetter letter : due) {
-                try {
-                    this.rerouter.redeliver(letter.sourceQueue(), this.messages.rebuild(letter, letter.redriveCount() + 1));
-                    this.store.mark(letter.id(), DeadLetterStatus.SCHEDULED, DeadLetterStatus.REDRIVEN, true, now);
-                    this.store.action("dl-" + letter.id(), "REDRIVE", "compensation-consumer",
-                            "re-drive " + (letter.redriveCount() + 1) + " of at most " + this.properties.maxRedrives(), now);
-                    count++;
-                }
-                catch (AmqpException ex) {
-                    log.warn("Could not re-drive dead letter {} to {}; it stays scheduled: {}", letter.id(),
-                            letter.sourceQueue(), ex.getMessage());
-                }
+        Instant now = this.clock.instant();
+        List<DeadLetter> due = this.transaction.execute(status -> this.store.claimDue(now, now.plus(CLAIM), 50));
+        int sent = 0;
+        for (DeadLetter letter : due == null ? List.<DeadLetter>of() : due) {
+            int redrive = letter.redriveCount() + 1;
+            try {
+                this.rerouter.redeliver(letter.sourceQueue(), this.messages.rebuild(letter, redrive));
             }
-            return count;
-        });
-        return sent != null ? sent : 0;
+            catch (AmqpException ex) {
+                boolean last = redrive >= this.properties.maxRedrives();
+                Instant next = last ? null : this.clock.instant().plus(this.properties.redriveDelay(redrive + 1));
+                String first = letter.reason().contains(FAILED) ? letter.reason().substring(0, letter.reason().indexOf(FAILED))
+                        : letter.reason();
+                String reason = first + FAILED + "(" + redrive + ") failed: " + ex.getMessage();
+                this.transaction.executeWithoutResult(s -> {
+                    this.store.redriveFailed(letter.id(), reason, next, this.clock.instant());
+                    this.store.action("dl-" + letter.id(), "REDRIVE_FAILED", "compensation-consumer",
+                            reason + (last ? "; parked" : "; next at " + next), this.clock.instant());
+                });
+                log.warn("Could not re-drive dead letter {} to {} ({}); {}", letter.id(), letter.sourceQueue(),
+                        ex.getMessage(), last ? "parked" : "next try at " + next);
+                continue;
+            }
+            this.transaction.executeWithoutResult(s -> {
+                this.store.mark(letter.id(), DeadLetterStatus.SCHEDULED, DeadLetterStatus.REDRIVEN, true, this.clock.instant());
+                this.store.action("dl-" + letter.id(), "REDRIVE", "compensation-consumer",
+                        "re-drive " + redrive + " of at most " + this.properties.maxRedrives(), this.clock.instant());
+            });
+            sent++;
+        }
+        return sent;
     }
+
+    /** What a failed re-drive adds to the dead letter's reason (the last one replaces the one before). */
+    private static final String FAILED = "; last re-drive ";
+
+    /** How long a claimed re-drive stays out of other instances' way (a crash before the mark re-drives it again). */
+    private static final java.time.Duration CLAIM = java.time.Duration.ofMinutes(1);
 }

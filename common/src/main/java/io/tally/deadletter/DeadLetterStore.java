@@ -47,6 +47,17 @@ final class DeadLetterStore {
                FOR UPDATE SKIP LOCKED
             """;
 
+    /** Claims locked due rows for a re-drive: they are not due again until the claim expires. */
+    static final String CLAIM = "UPDATE tally_dead_letter SET next_redrive_at = :until WHERE id IN (:ids)";
+
+    /** A re-drive that failed: counted, and scheduled again, or parked after the last one. */
+    static final String REDRIVE_FAILED = """
+            UPDATE tally_dead_letter
+               SET redrive_count = redrive_count + 1, status = :status, next_redrive_at = :next,
+                   reason = :reason, updated_at = :now
+             WHERE id = :id AND status = 'SCHEDULED'
+            """;
+
     static final String MARK = """
             UPDATE tally_dead_letter
                SET status = :status, redrive_count = redrive_count + :redriven, next_redrive_at = NULL, updated_at = :now
@@ -99,9 +110,29 @@ final class DeadLetterStore {
         return status;
     }
 
-    /** Must run in a transaction: locks due re-drives without waiting on other instances. */
-    List<DeadLetter> lockDue(Instant now, int limit) {
-        return this.jdbc.sql(SELECT_DUE).param("now", SqlTime.of(now)).param("limit", limit).query(DeadLetterStore::row).list();
+    /**
+     * Must run in a transaction: claims due re-drives (locked without waiting on other instances, then moved
+     * out of the way until {@code claimUntil}), so that they are sent after the commit, holding no lock.
+     */
+    List<DeadLetter> claimDue(Instant now, Instant claimUntil, int limit) {
+        List<DeadLetter> due = this.jdbc.sql(SELECT_DUE).param("now", SqlTime.of(now)).param("limit", limit)
+            .query(DeadLetterStore::row).list();
+        if (!due.isEmpty()) {
+            this.jdbc.sql(CLAIM).param("until", SqlTime.of(claimUntil)).param("ids", due.stream().map(DeadLetter::id).toList())
+                .update();
+        }
+        return due;
+    }
+
+    /** Records a failed re-drive: scheduled again at {@code next}, or parked when {@code next} is {@code null}. */
+    void redriveFailed(long id, String reason, @Nullable Instant next, Instant now) {
+        this.jdbc.sql(REDRIVE_FAILED)
+            .param("status", next != null ? DeadLetterStatus.SCHEDULED.name() : DeadLetterStatus.PARKED.name())
+            .param("next", SqlTime.of(next))
+            .param("reason", truncate(reason, 500))
+            .param("now", SqlTime.of(now))
+            .param("id", id)
+            .update();
     }
 
     boolean mark(long id, DeadLetterStatus from, DeadLetterStatus to, boolean redriven, Instant now) {
