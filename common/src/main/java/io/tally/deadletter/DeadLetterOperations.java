@@ -90,24 +90,38 @@ public final class DeadLetterOperations {
      */
     public View replay(String id, String actor, @Nullable String reason) {
         Target target = Target.parse(id);
-        return this.transaction.execute(status -> {
-            Instant now = this.clock.instant();
-            if (target.outbox()) {
+        if (target.outbox()) {
+            return this.transaction.execute(status -> {
                 if (!this.outbox.replay(target.number())) {
                     throw conflictOrMissing(id, this.outbox.find(target.number()).isPresent());
                 }
-                this.store.action(id, "REPLAY", actor, reason, now);
+                this.store.action(id, "REPLAY", actor, reason, this.clock.instant());
                 return view(this.outbox.find(target.number()).orElseThrow());
+            });
+        }
+        // the decision and its audit commit first; only then is the message sent, so that every replay that
+        // reached the broker is in the trail, whatever fails after it
+        DeadLetter letter = this.transaction.execute(status -> {
+            DeadLetter locked = this.store.lock(target.number()).orElseThrow(() -> new NotFoundException(id));
+            if (locked.status() == DeadLetterStatus.REPLAYED || locked.status() == DeadLetterStatus.DISCARDED) {
+                throw new IllegalStateException(id + " is already " + locked.status());
             }
-            DeadLetter letter = this.store.lock(target.number()).orElseThrow(() -> new NotFoundException(id));
-            if (letter.status() == DeadLetterStatus.REPLAYED || letter.status() == DeadLetterStatus.DISCARDED) {
-                throw new IllegalStateException(id + " is already " + letter.status());
-            }
-            this.rerouter.redeliver(letter.sourceQueue(), this.messages.rebuild(letter, letter.redriveCount() + 1));
-            this.store.mark(letter.id(), letter.status(), DeadLetterStatus.REPLAYED, true, now);
+            Instant now = this.clock.instant();
+            this.store.mark(locked.id(), locked.status(), DeadLetterStatus.REPLAYED, true, now);
             this.store.action(id, "REPLAY", actor, reason, now);
-            return view(this.store.find(letter.id()).orElseThrow());
+            return locked;
         });
+        try {
+            this.rerouter.redeliver(letter.sourceQueue(), this.messages.rebuild(letter, letter.redriveCount() + 1));
+        }
+        catch (RuntimeException ex) {
+            this.transaction.executeWithoutResult(status -> {
+                this.store.mark(letter.id(), DeadLetterStatus.REPLAYED, letter.status(), false, this.clock.instant());
+                this.store.action(id, "REPLAY_FAILED", actor, "not sent: " + ex.getMessage(), this.clock.instant());
+            });
+            throw ex;
+        }
+        return view(this.store.find(letter.id()).orElseThrow());
     }
 
     /**

@@ -20,7 +20,7 @@ import io.tally.jdbc.SqlTime;
 final class DeadLetterStore {
 
     static final String SELECT_FOR_UPDATE = """
-            SELECT id, redrive_count FROM tally_dead_letter
+            SELECT id, redrive_count, status FROM tally_dead_letter
              WHERE source_queue = :queue AND message_id = :messageId FOR UPDATE
             """;
 
@@ -37,6 +37,12 @@ final class DeadLetterStore {
                SET headers = :headers, properties = :properties, body = :body, reason = :reason,
                    failure_kind = :kind, exception = :exception, attempts = :attempts, failures = failures + 1,
                    status = :status, next_redrive_at = :next, last_failed_at = :failedAt, updated_at = :failedAt
+             WHERE id = :id
+            """;
+
+    /** Another failure of a dead letter an operator discarded: counted, the decision kept. */
+    static final String FAILED_AFTER_DISCARD = """
+            UPDATE tally_dead_letter SET failures = failures + 1, last_failed_at = :failedAt, updated_at = :failedAt
              WHERE id = :id
             """;
 
@@ -80,8 +86,15 @@ final class DeadLetterStore {
         List<Object[]> existing = this.jdbc.sql(SELECT_FOR_UPDATE)
             .param("queue", in.sourceQueue())
             .param("messageId", in.messageId())
-            .query((rs, n) -> new Object[] { rs.getLong(1), rs.getInt(2) })
+            .query((rs, n) -> new Object[] { rs.getLong(1), rs.getInt(2), rs.getString(3) })
             .list();
+        if (!existing.isEmpty() && DeadLetterStatus.DISCARDED.name().equals(existing.get(0)[2])) {
+            // an operator decided: a later copy failing again does not reopen it
+            this.jdbc.sql(FAILED_AFTER_DISCARD).param("failedAt", SqlTime.of(now)).param("id", existing.get(0)[0]).update();
+            action("dl-" + existing.get(0)[0], "FAILED_AGAIN", "compensation-consumer",
+                    "failed again after it was discarded; it stays discarded: " + in.reason(), now);
+            return DeadLetterStatus.DISCARDED;
+        }
         int redrives = existing.isEmpty() ? 0 : (Integer) existing.get(0)[1];
         boolean schedule = "TRANSIENT".equals(in.kind()) && redrives < properties.maxRedrives();
         DeadLetterStatus status = schedule ? DeadLetterStatus.SCHEDULED : DeadLetterStatus.PARKED;

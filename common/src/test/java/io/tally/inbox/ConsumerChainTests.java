@@ -68,6 +68,10 @@ class ConsumerChainTests extends IntegrationTests {
                 throw new IllegalStateException("never released");
             }
         });
+        // all three consumers must be up (an earlier test's crash may still be restarting one)
+        org.springframework.amqp.rabbit.core.RabbitAdmin admin = new org.springframework.amqp.rabbit.core.RabbitAdmin(
+                this.connectionFactory);
+        eventually().until(() -> admin.getQueueInfo(workQueue()).getConsumerCount() == 3);
         for (int i = 0; i < 5; i++) {
             publishRaw(messageId, body);
         }
