@@ -49,6 +49,11 @@ public final class IdempotencyAutoConfiguration {
     }
 
     @Bean
+    IdempotencyProblems tallyIdempotencyProblems() {
+        return new IdempotencyProblems();
+    }
+
+    @Bean
     WebMvcConfigurer tallyIdempotencyKeyRequired(JsonMapper json) {
         return new WebMvcConfigurer() {
             @Override

@@ -38,6 +38,8 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  */
 public final class IdempotencyFilter extends OncePerRequestFilter {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IdempotencyFilter.class);
+
     /** The request header. */
     public static final String HEADER = "Idempotency-Key";
 
@@ -75,7 +77,16 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
                     "The Idempotency-Key header must hold 1 to 255 characters");
             return;
         }
-        CachedBodyRequest cached = new CachedBodyRequest(request);
+        long limit = this.properties.maxBodySize().toBytes();
+        if (request.getContentLengthLong() > limit) {
+            tooLarge(response, limit);
+            return;
+        }
+        CachedBodyRequest cached = CachedBodyRequest.read(request, limit);
+        if (cached == null) {
+            tooLarge(response, limit);
+            return;
+        }
         String hash = hash(request, cached.body);
         Instant now = this.clock.instant();
         IdempotentRequests.Begin begin = this.requests.begin(key, hash, now, now.plus(this.properties.inFlightTimeout()),
@@ -99,17 +110,48 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
                 // run it below
             }
         }
+        String token = begin.token();
         ContentCachingResponseWrapper wrapper = new ContentCachingResponseWrapper(response);
+        cached.setAttribute(IdempotentRequest.ATTRIBUTE, new IdempotentRequest(key, hash));
         try {
             chain.doFilter(cached, wrapper);
         }
         catch (IOException | ServletException | RuntimeException ex) {
-            this.requests.release(key);
+            this.requests.release(key, token);
             throw ex;
         }
-        this.requests.complete(key, wrapper.getStatus(), wrapper.getContentType(), wrapper.getHeader(HttpHeaders.LOCATION),
-                wrapper.getContentAsByteArray());
+        store(key, token, wrapper);
         wrapper.copyBodyToResponse();
+    }
+
+    /**
+     * Stores the response under the request's claim. The work is done (and committed) by now: a failure to store
+     * its answer never turns it into an error for the client; a repetition then runs again after the in-flight
+     * timeout, and a service that keeps the key with its effect ({@link IdempotentRequest}) answers that effect.
+     */
+    private void store(String key, String token, ContentCachingResponseWrapper wrapper) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (!this.requests.complete(key, token, wrapper.getStatus(), wrapper.getContentType(),
+                        wrapper.getHeader(HttpHeaders.LOCATION), wrapper.getContentAsByteArray())) {
+                    log.warn("The request with Idempotency-Key {} ran past its in-flight timeout and was taken over: "
+                            + "its response is not stored (its successor's is)", key);
+                }
+                return;
+            }
+            catch (RuntimeException ex) {
+                if (attempt == 3) {
+                    log.error("ALERT the response of the request with Idempotency-Key {} could not be stored ({}); a "
+                            + "repetition runs again after the in-flight timeout", key, ex.toString());
+                    return;
+                }
+            }
+        }
+    }
+
+    private void tooLarge(HttpServletResponse response, long limit) throws IOException {
+        problem(response, HttpStatus.CONTENT_TOO_LARGE, "request-too-large", "Request too large",
+                "The request body is larger than " + limit + " bytes");
     }
 
     private void replay(HttpServletResponse response, IdempotentRequests.Stored stored) throws IOException {
@@ -155,9 +197,15 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
 
         final byte[] body;
 
-        CachedBodyRequest(HttpServletRequest request) throws IOException {
+        private CachedBodyRequest(HttpServletRequest request, byte[] body) {
             super(request);
-            this.body = request.getInputStream().readAllBytes();
+            this.body = body;
+        }
+
+        /** Reads the body, at most {@code limit} bytes; {@code null} when it is longer. */
+        static CachedBodyRequest read(HttpServletRequest request, long limit) throws IOException {
+            byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            return body.length > limit ? null : new CachedBodyRequest(request, body);
         }
 
         @Override

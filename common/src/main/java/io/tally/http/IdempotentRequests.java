@@ -18,8 +18,9 @@ import io.tally.jdbc.SqlTime;
 final class IdempotentRequests {
 
     static final String INSERT = """
-            INSERT INTO tally_idempotent_request (idempotency_key, request_hash, status, locked_until, created_at, expires_at)
-            VALUES (:key, :hash, 'IN_FLIGHT', :lockedUntil, :now, :expiresAt)
+            INSERT INTO tally_idempotent_request (idempotency_key, request_hash, status, locked_until, created_at, expires_at,
+                claim_token)
+            VALUES (:key, :hash, 'IN_FLIGHT', :lockedUntil, :now, :expiresAt, :token)
             """;
 
     static final String LOCK = """
@@ -30,7 +31,8 @@ final class IdempotentRequests {
     static final String RESTART = """
             UPDATE tally_idempotent_request
                SET request_hash = :hash, status = 'IN_FLIGHT', locked_until = :lockedUntil, response_status = NULL,
-                   content_type = NULL, location = NULL, response_body = NULL, created_at = :now, expires_at = :expiresAt
+                   content_type = NULL, location = NULL, response_body = NULL, created_at = :now, expires_at = :expiresAt,
+                   claim_token = :token
              WHERE idempotency_key = :key
             """;
 
@@ -38,10 +40,12 @@ final class IdempotentRequests {
             UPDATE tally_idempotent_request
                SET status = 'COMPLETED', response_status = :status, content_type = :contentType, location = :location,
                    response_body = :body
-             WHERE idempotency_key = :key AND status = 'IN_FLIGHT'
+             WHERE idempotency_key = :key AND status = 'IN_FLIGHT' AND claim_token = :token
             """;
 
-    static final String RELEASE = "DELETE FROM tally_idempotent_request WHERE idempotency_key = :key AND status = 'IN_FLIGHT'";
+    static final String RELEASE = """
+            DELETE FROM tally_idempotent_request WHERE idempotency_key = :key AND status = 'IN_FLIGHT' AND claim_token = :token
+            """;
 
     static final String PURGE = "DELETE FROM tally_idempotent_request WHERE expires_at < :now LIMIT 5000";
 
@@ -54,8 +58,9 @@ final class IdempotentRequests {
         this.transaction = transaction;
     }
 
-    /** Starts a request, or tells what an earlier one with the same key became. */
+    /** Starts a request (with a claim token of its own), or tells what an earlier one with the same key became. */
     Begin begin(String key, String hash, Instant now, Instant lockedUntil, Instant expiresAt) {
+        String token = java.util.UUID.randomUUID().toString();
         try {
             this.transaction.executeWithoutResult(s -> this.jdbc.sql(INSERT)
                 .param("key", key)
@@ -63,8 +68,9 @@ final class IdempotentRequests {
                 .param("lockedUntil", SqlTime.of(lockedUntil))
                 .param("now", SqlTime.of(now))
                 .param("expiresAt", SqlTime.of(expiresAt))
+                .param("token", token)
                 .update());
-            return new Begin(Outcome.STARTED, null);
+            return new Begin(Outcome.STARTED, null, token);
         }
         catch (DuplicateKeyException ex) {
             // an earlier request with this key: decide under its row lock
@@ -77,45 +83,50 @@ final class IdempotentRequests {
             if (found.isEmpty() || found.get().expiresAt().isBefore(now)) {
                 if (found.isEmpty()) {
                     this.jdbc.sql(INSERT).param("key", key).param("hash", hash).param("lockedUntil", SqlTime.of(lockedUntil))
-                        .param("now", SqlTime.of(now)).param("expiresAt", SqlTime.of(expiresAt)).update();
+                        .param("now", SqlTime.of(now)).param("expiresAt", SqlTime.of(expiresAt)).param("token", token).update();
                 }
                 else {
-                    restart(key, hash, now, lockedUntil, expiresAt);
+                    restart(key, hash, now, lockedUntil, expiresAt, token);
                 }
-                return new Begin(Outcome.STARTED, null);
+                return new Begin(Outcome.STARTED, null, token);
             }
             Stored stored = found.get();
             if (!stored.hash().equals(hash)) {
-                return new Begin(Outcome.MISMATCH, stored);
+                return new Begin(Outcome.MISMATCH, stored, null);
             }
             if (stored.status().equals("COMPLETED")) {
-                return new Begin(Outcome.COMPLETED, stored);
+                return new Begin(Outcome.COMPLETED, stored, null);
             }
             if (stored.lockedUntil().isAfter(now)) {
-                return new Begin(Outcome.IN_FLIGHT, stored);
+                return new Begin(Outcome.IN_FLIGHT, stored, null);
             }
-            restart(key, hash, now, lockedUntil, expiresAt);
-            return new Begin(Outcome.STARTED, null);
+            restart(key, hash, now, lockedUntil, expiresAt, token);
+            return new Begin(Outcome.STARTED, null, token);
         });
     }
 
-    private void restart(String key, String hash, Instant now, Instant lockedUntil, Instant expiresAt) {
+    private void restart(String key, String hash, Instant now, Instant lockedUntil, Instant expiresAt, String token) {
         this.jdbc.sql(RESTART).param("hash", hash).param("lockedUntil", SqlTime.of(lockedUntil)).param("now", SqlTime.of(now))
-            .param("expiresAt", SqlTime.of(expiresAt)).param("key", key).update();
+            .param("expiresAt", SqlTime.of(expiresAt)).param("token", token).param("key", key).update();
     }
 
-    void complete(String key, int status, @Nullable String contentType, @Nullable String location, byte[] body) {
-        this.transaction.executeWithoutResult(s -> this.jdbc.sql(COMPLETE)
+    /** Stores the response; {@code false} when the claim is no longer this request's (it was taken over). */
+    boolean complete(String key, String token, int status, @Nullable String contentType, @Nullable String location,
+            byte[] body) {
+        Integer updated = this.transaction.execute(s -> this.jdbc.sql(COMPLETE)
             .param("status", status)
             .param("contentType", contentType)
             .param("location", location)
             .param("body", body)
             .param("key", key)
+            .param("token", token)
             .update());
+        return updated != null && updated == 1;
     }
 
-    void release(String key) {
-        this.transaction.executeWithoutResult(s -> this.jdbc.sql(RELEASE).param("key", key).update());
+    /** Frees the key, unless another request took it over meanwhile. */
+    void release(String key, String token) {
+        this.transaction.executeWithoutResult(s -> this.jdbc.sql(RELEASE).param("key", key).param("token", token).update());
     }
 
     int purge(Instant now) {
@@ -127,7 +138,7 @@ final class IdempotentRequests {
         STARTED, COMPLETED, MISMATCH, IN_FLIGHT
     }
 
-    record Begin(Outcome outcome, @Nullable Stored stored) {
+    record Begin(Outcome outcome, @Nullable Stored stored, @Nullable String token) {
     }
 
     record Stored(String hash, String status, Instant lockedUntil, @Nullable Integer responseStatus,
