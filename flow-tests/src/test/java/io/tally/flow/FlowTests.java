@@ -372,6 +372,15 @@ class FlowTests {
         assertThat(again.body().get("orderNo").asString()).isEqualTo(first.body().get("orderNo").asString());
         assertThat(other.status()).isEqualTo(422);
         assertThat(other.body().get("type").asString()).endsWith("idempotency-key-reused");
+        // once the stored response is gone (its retention passed), the order itself still knows its key and request
+        this.system.jdbc(this.system.order).update("DELETE FROM tally_idempotent_request WHERE idempotency_key = ?", key);
+        FlowFixtures.Answer later = this.system.placeOrder(key, "ivan-" + sku, Map.of(sku, 2));
+        assertThat(later.status()).isEqualTo(422);
+        assertThat(later.body().get("type").asString()).endsWith("idempotency-key-reused");
+        this.system.jdbc(this.system.order).update("DELETE FROM tally_idempotent_request WHERE idempotency_key = ?", key);
+        FlowFixtures.Answer same = this.system.placeOrder(key, "ivan-" + sku, Map.of(sku, 1));
+        assertThat(same.status()).as("the same request again: its order").isEqualTo(201);
+        assertThat(same.body().get("orderNo").asString()).isEqualTo(first.body().get("orderNo").asString());
         assertThat(this.system.jdbc(this.system.order).queryForObject(
                 "SELECT COUNT(*) FROM customer_order WHERE user_id = ?", Integer.class, "ivan-" + sku)).isEqualTo(1);
         FlowFixtures.Answer missing = this.system.send("POST", this.system.orderUrl + "/api/orders",
@@ -380,6 +389,27 @@ class FlowTests {
         this.invariants.track(first.body().get("orderNo").asString(), "ivan-" + sku, Map.of(sku, 1));
         this.system.cancel(first.body().get("orderNo").asString());
         assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 0));
+    }
+
+    /** Keys compare byte for byte: another user's key that differs only in letter case is another key. */
+    @Test
+    void anIdempotencyKeyDifferingOnlyInLetterCaseIsAnotherKeyWithAnOrderOfItsOwn() {
+        String sku = sku();
+        this.invariants.stock(sku, 100, 5);
+        String key = "Order-Key-" + UUID.randomUUID();
+        FlowFixtures.Answer upper = this.system.placeOrder(key, "uma-" + sku, Map.of(sku, 1));
+        FlowFixtures.Answer lower = this.system.placeOrder(key.toLowerCase(), "vera-" + sku, Map.of(sku, 2));
+
+        assertThat(upper.status()).isEqualTo(201);
+        assertThat(lower.status()).isEqualTo(201);
+        assertThat(lower.header("Idempotent-Replayed")).isNull();
+        assertThat(lower.body().get("orderNo").asString()).isNotEqualTo(upper.body().get("orderNo").asString());
+        assertThat(lower.body().get("userId").asString()).as("vera's order, not uma's").isEqualTo("vera-" + sku);
+        this.invariants.track(upper.body().get("orderNo").asString(), "uma-" + sku, Map.of(sku, 1));
+        this.invariants.track(lower.body().get("orderNo").asString(), "vera-" + sku, Map.of(sku, 2));
+        this.system.cancel(upper.body().get("orderNo").asString());
+        this.system.cancel(lower.body().get("orderNo").asString());
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 2, 0));
     }
 
     @Test

@@ -57,19 +57,22 @@ public class OrderService {
     }
 
     /**
-     * Places an order, or answers the order already placed with this idempotency key.
-     * @param idempotencyKey kept with the order, so that a retry after a crash finds it; may be {@code null}
+     * Places an order, or answers the order this same request placed already (found by its idempotency key: its
+     * first run committed, but its response was not stored).
+     * @param request kept with the order; may be {@code null}
+     * @throws io.tally.http.IdempotencyKeyReusedException when another request placed an order with this key
      */
     @Transactional
-    public Order place(String userId, List<Order.Item> items, @Nullable String idempotencyKey) {
-        if (idempotencyKey != null) {
-            var existing = this.orders.findByIdempotencyKey(idempotencyKey);
+    public Order place(String userId, List<Order.Item> items, io.tally.http.@Nullable IdempotentRequest request) {
+        if (request != null) {
+            var existing = this.orders.findByIdempotencyKey(request.key());
             if (existing.isPresent()) {
-                return get(existing.get());
+                request.requireSameRequest(existing.get().hash());
+                return get(existing.get().orderNo());
             }
         }
         String orderNo = "O" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
-        this.orders.insert(orderNo, userId, items, idempotencyKey, this.clock.instant());
+        this.orders.insert(orderNo, userId, items, request, this.clock.instant());
         this.outbox.publish(orderNo, new OrderCreated(orderNo, userId,
                 items.stream().map(i -> new OrderLine(i.sku(), i.quantity())).toList()));
         return get(orderNo);

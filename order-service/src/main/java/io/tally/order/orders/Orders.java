@@ -51,11 +51,15 @@ class Orders {
         this.jdbc = jdbc;
     }
 
-    void insert(String orderNo, String userId, List<Order.Item> items, @Nullable String idempotencyKey, Instant now) {
+    void insert(String orderNo, String userId, List<Order.Item> items, io.tally.http.@Nullable IdempotentRequest request,
+            Instant now) {
         this.jdbc.sql("""
-                INSERT INTO customer_order (order_no, user_id, status, idempotency_key, created_at, updated_at)
-                VALUES (?, ?, 'PENDING_STOCK', ?, ?, ?)""")
-            .params(orderNo, userId, idempotencyKey, SqlTime.of(now), SqlTime.of(now))
+                INSERT INTO customer_order (order_no, user_id, status, idempotency_key, idempotency_hash, created_at,
+                    updated_at)
+                VALUES (?, ?, 'PENDING_STOCK', ?, ?, ?, ?)""")
+            .params(orderNo, userId, request != null ? request.key() : null,
+                    request != null && !request.requestHash().isEmpty() ? request.requestHash() : null, SqlTime.of(now),
+                    SqlTime.of(now))
             .update();
         for (int i = 0; i < items.size(); i++) {
             this.jdbc.sql("INSERT INTO order_line (order_no, line_no, sku, quantity) VALUES (?, ?, ?, ?)")
@@ -68,11 +72,16 @@ class Orders {
         return this.jdbc.sql(SELECT + " WHERE order_no = ?").param(orderNo).query(this::order).optional();
     }
 
-    Optional<String> findByIdempotencyKey(String key) {
-        return this.jdbc.sql("SELECT order_no FROM customer_order WHERE idempotency_key = ?")
+    /** The order placed with this idempotency key (compared byte for byte), with the hash of its request. */
+    Optional<Keyed> findByIdempotencyKey(String key) {
+        return this.jdbc.sql("SELECT order_no, idempotency_hash FROM customer_order WHERE idempotency_key = ?")
             .param(key)
-            .query(String.class)
+            .query((rs, n) -> new Keyed(rs.getString(1), rs.getString(2)))
             .optional();
+    }
+
+    /** An order found by its idempotency key. */
+    record Keyed(String orderNo, @Nullable String hash) {
     }
 
     boolean toAwaitingPayment(String orderNo, long amount, String currency, Instant payDeadline, Instant cancelAt,

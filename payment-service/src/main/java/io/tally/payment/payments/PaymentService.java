@@ -83,11 +83,12 @@ public class PaymentService {
      * is not valid for it
      */
     @Transactional
-    public Created create(String orderNo, @Nullable String idempotencyKey, @Nullable String token) {
-        if (idempotencyKey != null) {
-            var existing = this.payments.findByIdempotencyKey(idempotencyKey);
+    public Created create(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token) {
+        if (request != null) {
+            var existing = this.payments.findByIdempotencyKey(request.key());
             if (existing.isPresent()) {
-                return new Created(get(existing.get()), false);
+                request.requireSameRequest(existing.get().hash());
+                return new Created(get(existing.get().paymentNo()), false);
             }
         }
         Instant now = this.clock.instant();
@@ -115,7 +116,7 @@ public class PaymentService {
             }
         }
         String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
-        this.payments.insert(paymentNo, order, idempotencyKey, now,
+        this.payments.insert(paymentNo, order, request, now,
                 now.plus(PaymentProperties.delay(this.properties.queryDelays(), 0)));
         Trade trade = this.channel.createTrade(paymentNo, order.amount(), order.currency(), order.payDeadline(),
                 "Order " + orderNo);

@@ -70,13 +70,16 @@ class Payments {
         this.jdbc.sql(CANCEL_PAYABLE).param("orderNo", orderNo).param("reason", reason).param("now", SqlTime.of(now)).update();
     }
 
-    void insert(String paymentNo, PayableOrder order, @Nullable String idempotencyKey, Instant now, Instant firstQuery) {
+    void insert(String paymentNo, PayableOrder order, io.tally.http.@Nullable IdempotentRequest request, Instant now,
+            Instant firstQuery) {
         this.jdbc.sql("""
                 INSERT INTO payment (payment_no, order_no, amount, currency, status, expire_at, idempotency_key,
-                    created_at, updated_at, next_query_at)
-                VALUES (?, ?, ?, ?, 'PAYING', ?, ?, ?, ?, ?)""")
+                    idempotency_hash, created_at, updated_at, next_query_at)
+                VALUES (?, ?, ?, ?, 'PAYING', ?, ?, ?, ?, ?, ?)""")
             .params(paymentNo, order.orderNo(), order.amount(), order.currency(), SqlTime.of(order.payDeadline()),
-                    idempotencyKey, SqlTime.of(now), SqlTime.of(now), SqlTime.of(firstQuery))
+                    request != null ? request.key() : null,
+                    request != null && !request.requestHash().isEmpty() ? request.requestHash() : null, SqlTime.of(now),
+                    SqlTime.of(now), SqlTime.of(firstQuery))
             .update();
     }
 
@@ -188,8 +191,14 @@ class Payments {
         return find(paymentNo);
     }
 
-    Optional<String> findByIdempotencyKey(String key) {
-        return this.jdbc.sql("SELECT payment_no FROM payment WHERE idempotency_key = ?").param(key).query(String.class).optional();
+    /** The payment created with this idempotency key (compared byte for byte), with the hash of its request. */
+    Optional<Keyed> findByIdempotencyKey(String key) {
+        return this.jdbc.sql("SELECT payment_no, idempotency_hash FROM payment WHERE idempotency_key = ?").param(key)
+            .query((rs, n) -> new Keyed(rs.getString(1), rs.getString(2))).optional();
+    }
+
+    /** A payment found by its idempotency key. */
+    record Keyed(String paymentNo, @Nullable String hash) {
     }
 
     List<Payment> ofOrder(String orderNo) {

@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
+import io.tally.http.IdempotentRequest;
 import io.tally.http.Problems;
 import io.tally.order.orders.Order;
 import io.tally.order.orders.OrderNotCancellableException;
@@ -44,7 +45,8 @@ class OrderController {
     @IdempotencyKeyRequired
     ResponseEntity<Order> place(@RequestHeader(IdempotencyFilter.HEADER) String key, @Valid @RequestBody PlaceOrder body) {
         Order order = this.orders.place(body.userId(),
-                body.items().stream().map(i -> new Order.Item(i.sku(), i.quantity(), null)).toList(), key);
+                body.items().stream().map(i -> new Order.Item(i.sku(), i.quantity(), null)).toList(),
+                IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")));
         return ResponseEntity.created(URI.create("/api/orders/" + order.orderNo())).body(order);
     }
 

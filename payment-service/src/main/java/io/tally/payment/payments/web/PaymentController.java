@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
+import io.tally.http.IdempotentRequest;
 import io.tally.http.Problems;
 import io.tally.payment.payments.NotPayableException;
 import io.tally.payment.payments.Payment;
@@ -47,7 +48,8 @@ class PaymentController {
     @IdempotencyKeyRequired
     ResponseEntity<Payment> create(@RequestHeader(IdempotencyFilter.HEADER) String key,
             @RequestHeader(name = TOKEN, required = false) @Nullable String token, @Valid @RequestBody CreatePayment body) {
-        PaymentService.Created created = this.payments.create(body.orderNo(), key, token);
+        PaymentService.Created created = this.payments.create(body.orderNo(),
+                IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")), token);
         return ResponseEntity.status(created.isNew() ? HttpStatus.CREATED : HttpStatus.OK)
             .location(URI.create("/api/payments/" + created.payment().paymentNo()))
             .body(created.payment());
