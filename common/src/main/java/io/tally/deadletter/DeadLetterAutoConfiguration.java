@@ -89,13 +89,23 @@ public final class DeadLetterAutoConfiguration {
     }
 
     @Bean
+    PeriodicTask tallyDeadLetterPurge(DeadLetterStore store, DeadLetterProperties properties, Clock clock,
+            DataSource dataSource) {
+        TransactionTemplate own = transaction(dataSource);
+        return new PeriodicTask("tally-dead-letter-purge", properties.purgeInterval(), properties.purgeInterval(), () -> {
+            java.time.Instant now = clock.instant();
+            store.purge(now.minus(properties.retention()), now.minus(properties.actionRetention()), own);
+        }, properties.enabled());
+    }
+
+    @Bean
     DeadLetterOperations tallyDeadLetterOperations(DeadLetterStore store, OutboxDeadRows outbox, Rerouter rerouter,
             DeadLetterMessages messages, DataSource dataSource, Clock clock) {
         return new DeadLetterOperations(store, outbox, rerouter, messages, transaction(dataSource), clock);
     }
 
     private static TransactionTemplate transaction(DataSource dataSource) {
-        return new TransactionTemplate(new JdbcTransactionManager(dataSource));
+        return io.tally.jdbc.OwnTransaction.template(dataSource);
     }
 
     @Bean

@@ -70,6 +70,15 @@ final class DeadLetterStore {
              WHERE id = :id AND status = :from
             """;
 
+    /** Closed dead letters past their retention, a bounded batch (index {@code ix_tally_dead_letter_closed}). */
+    static final String PURGE_CLOSED = """
+            DELETE FROM tally_dead_letter WHERE status = :status AND updated_at < :before ORDER BY updated_at LIMIT 1000
+            """;
+
+    static final String PURGE_ACTIONS = """
+            DELETE FROM tally_dead_letter_action WHERE acted_at < :before ORDER BY acted_at LIMIT 1000
+            """;
+
     static final String INSERT_ACTION = """
             INSERT INTO tally_dead_letter_action (target, action, actor, reason, acted_at)
             VALUES (:target, :action, :actor, :reason, :at)
@@ -210,6 +219,32 @@ final class DeadLetterStore {
             .query((rs, n) -> counts.put(rs.getString(1), rs.getLong(2)))
             .list();
         return counts;
+    }
+
+    /**
+     * Purges closed dead letters changed before {@code closedBefore}, and actions before {@code actionsBefore}, a
+     * bounded batch per transaction of {@code own}.
+     */
+    int purge(Instant closedBefore, Instant actionsBefore, org.springframework.transaction.support.TransactionTemplate own) {
+        int total = 0;
+        for (DeadLetterStatus closed : List.of(DeadLetterStatus.REDRIVEN, DeadLetterStatus.REPLAYED, DeadLetterStatus.DISCARDED)) {
+            int deleted;
+            do {
+                Integer n = own.execute(t -> this.jdbc.sql(PURGE_CLOSED).param("status", closed.name())
+                    .param("before", SqlTime.of(closedBefore)).update());
+                deleted = n != null ? n : 0;
+                total += deleted;
+            }
+            while (deleted == 1000);
+        }
+        int deleted;
+        do {
+            Integer n = own.execute(t -> this.jdbc.sql(PURGE_ACTIONS).param("before", SqlTime.of(actionsBefore)).update());
+            deleted = n != null ? n : 0;
+            total += deleted;
+        }
+        while (deleted == 1000);
+        return total;
     }
 
     private static String truncate(@Nullable String value, int max) {

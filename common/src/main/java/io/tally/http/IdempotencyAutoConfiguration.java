@@ -35,7 +35,7 @@ public final class IdempotencyAutoConfiguration {
     @Bean
     IdempotentRequests tallyIdempotentRequests(DataSource dataSource) {
         return new IdempotentRequests(JdbcClient.create(dataSource),
-                new TransactionTemplate(new JdbcTransactionManager(dataSource)));
+                io.tally.jdbc.OwnTransaction.template(dataSource));
     }
 
     @Bean

@@ -57,7 +57,7 @@ public final class InboxAutoConfiguration {
     @Bean
     InboxStore tallyInboxStore(DataSource dataSource) {
         return new InboxStore(new JdbcTemplate(dataSource),
-                new TransactionTemplate(new org.springframework.jdbc.support.JdbcTransactionManager(dataSource)));
+                io.tally.jdbc.OwnTransaction.template(dataSource));
     }
 
     /** Re-routes failed messages; shared with the compensation consumer. */

@@ -37,6 +37,19 @@ public final class OwnTransaction {
         }
     }
 
+    /**
+     * The transactions the library runs on its own (claims, finishes, purges, dead letters, idempotency keys): new
+     * ones, READ COMMITTED whatever the service's pool sets, so that under MySQL's default REPEATABLE READ a purge
+     * takes no next-key locks that would block the inserts of business transactions.
+     */
+    public static org.springframework.transaction.support.TransactionTemplate template(DataSource dataSource) {
+        org.springframework.transaction.support.TransactionTemplate template = new org.springframework.transaction.support.TransactionTemplate(
+                new org.springframework.jdbc.support.JdbcTransactionManager(dataSource));
+        template.setIsolationLevel(org.springframework.transaction.TransactionDefinition.ISOLATION_READ_COMMITTED);
+        template.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        return template;
+    }
+
     private static boolean autoCommit(ConnectionHolder holder) {
         try {
             return holder.getConnection().getAutoCommit();

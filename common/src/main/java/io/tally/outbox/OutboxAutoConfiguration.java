@@ -60,7 +60,7 @@ public final class OutboxAutoConfiguration {
     @Bean
     OutboxStore tallyOutboxStore(DataSource dataSource) {
         return new OutboxStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource),
-                new TransactionTemplate(new JdbcTransactionManager(dataSource)));
+                io.tally.jdbc.OwnTransaction.template(dataSource));
     }
 
     @Bean

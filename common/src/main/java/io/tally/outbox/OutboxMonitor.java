@@ -27,14 +27,14 @@ import org.springframework.boot.health.contributor.Status;
  * {@code tally.outbox.commit.to.confirm} (a timer with a histogram), {@code tally.outbox.published},
  * {@code tally.outbox.publish.failures{dead}} and {@code tally.outbox.purged}.
  */
-final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListener {
+public final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListener {
 
     /** A health status between UP and DOWN: the service works, but its outbox needs attention. */
     static final Status DEGRADED = new Status("DEGRADED", "The outbox has DEAD rows or an old backlog");
 
     private static final Logger log = LoggerFactory.getLogger(OutboxMonitor.class);
 
-    private static final List<String> STATUSES = List.of("PENDING", "SENT", "DEAD", "DISCARDED");
+    private static final List<String> STATUSES = List.of("PENDING", "DEAD", "DISCARDED");
 
     private final OutboxStore store;
 
@@ -67,7 +67,7 @@ final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListe
         for (String status : STATUSES) {
             Gauge.builder("tally.outbox.rows", this.rows.get(status), AtomicLong::get)
                 .tag("status", status)
-                .description("Rows in the outbox table by status")
+                .description("Rows in the outbox table by status (PENDING, DEAD, DISCARDED), counted up to metrics-count-cap")
                 .register(registry);
         }
         Gauge.builder("tally.outbox.oldest.pending.age", this.oldestPendingMillis, v -> v.get() / 1000.0)
@@ -104,9 +104,12 @@ final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListe
         }
     }
 
-    /** Reads the backlog now. */
-    void refresh() {
-        Map<String, OutboxStore.Backlog> backlog = this.store.backlog();
+    /**
+     * Reads the backlog now: PENDING, DEAD and DISCARDED rows (each counted up to {@code metrics-count-cap}) and the
+     * age of the oldest PENDING row. Each read is an index range, whatever the size of the table.
+     */
+    public void refresh() {
+        Map<String, OutboxStore.Backlog> backlog = this.store.backlog(this.properties.metricsCountCap());
         for (String status : STATUSES) {
             OutboxStore.Backlog b = backlog.get(status);
             this.rows.get(status).set(b != null ? b.rows() : 0);
@@ -117,13 +120,22 @@ final class OutboxMonitor extends AbstractHealthIndicator implements OutboxListe
         this.lastRead = this.clock.instant();
     }
 
-    /** Purges SENT rows past their retention, one bounded batch after another. */
-    int purge() {
-        Instant before = this.clock.instant().minus(this.properties.purgeRetention());
+    /**
+     * Purges SENT rows past {@code purge-retention} and DISCARDED rows past {@code discarded-retention}, one bounded
+     * batch (its own short transaction) after another.
+     * @return how many rows were deleted
+     */
+    public int purge() {
+        Instant now = this.clock.instant();
         int total = 0;
         int deleted;
         do {
-            deleted = this.store.purge(before, this.properties.purgeBatchSize());
+            deleted = this.store.purge(now.minus(this.properties.purgeRetention()), this.properties.purgeBatchSize());
+            total += deleted;
+        }
+        while (deleted == this.properties.purgeBatchSize());
+        do {
+            deleted = this.store.purgeDiscarded(now.minus(this.properties.discardedRetention()), this.properties.purgeBatchSize());
             total += deleted;
         }
         while (deleted == this.properties.purgeBatchSize());

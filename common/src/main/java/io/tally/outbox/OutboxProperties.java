@@ -30,6 +30,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * nothing meanwhile, and no row is charged for the outage)
  * @param maxMessageSize the largest payload the relay sends; a larger row is DEAD at once (RabbitMQ 4.0 and
  * later refuse messages above 16 MiB by default, closing the channel)
+ * @param discardedRetention how long DISCARDED rows are kept before they are purged (the operator's action stays in
+ * the dead-letter audit trail)
+ * @param metricsCountCap the most rows of one status the gauges count (a gauge reading this value means "at least"):
+ * each count is an index range of at most this many entries, whatever the size of the table
  */
 @ConfigurationProperties("tally.outbox")
 public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultValue("2") int workers,
@@ -41,7 +45,8 @@ public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultVa
         @DefaultValue("30s") Duration purgeInterval, @DefaultValue("1000") int purgeBatchSize,
         @DefaultValue("10s") Duration metricsInterval, @DefaultValue("60s") Duration healthMaxPendingAge,
         @DefaultValue("1s") Duration brokerProbeInterval,
-        @DefaultValue("16MB") org.springframework.util.unit.DataSize maxMessageSize) {
+        @DefaultValue("16MB") org.springframework.util.unit.DataSize maxMessageSize,
+        @DefaultValue("30d") Duration discardedRetention, @DefaultValue("10000") int metricsCountCap) {
 
     public OutboxProperties {
         if (workers < 1 || batchSize < 1 || maxAttempts < 1 || purgeBatchSize < 1) {

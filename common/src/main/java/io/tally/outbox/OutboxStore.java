@@ -95,12 +95,27 @@ final class OutboxStore {
              WHERE id IN (:ids) AND lease_owner = :owner AND status = 'PENDING'
             """;
 
+    /** The oldest SENT rows past their retention, by the time they were sent (index {@code ix_tally_outbox_sent}). */
     static final String PURGE = """
-            DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? ORDER BY id LIMIT ?
+            DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? ORDER BY sent_at LIMIT ?
             """;
 
-    static final String COUNT_BY_STATUS = """
-            SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM tally_outbox GROUP BY status
+    /** DISCARDED rows written before the time (an operator closed them; the action stays in the audit trail). */
+    static final String PURGE_DISCARDED = """
+            DELETE FROM tally_outbox WHERE status = 'DISCARDED' AND created_at < ? ORDER BY id LIMIT ?
+            """;
+
+    /**
+     * The rows of a status, counted up to a cap (an index range of at most {@code cap} entries: the gauges never
+     * scan the table).
+     */
+    static final String COUNT_CAPPED = """
+            SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = ? LIMIT ?) capped
+            """;
+
+    /** The oldest PENDING row's time: the first entry of the (status, id) index. */
+    static final String OLDEST_PENDING = """
+            SELECT created_at FROM tally_outbox WHERE status = 'PENDING' ORDER BY id LIMIT 1
             """;
 
     private final JdbcClient jdbc;
@@ -219,13 +234,27 @@ final class OutboxStore {
         return deleted != null ? deleted : 0;
     }
 
-    Map<String, Backlog> backlog() {
+    int purgeDiscarded(Instant writtenBefore, int limit) {
+        Integer deleted = this.own.execute(status -> this.template.update(PURGE_DISCARDED, SqlTime.of(writtenBefore), limit));
+        return deleted != null ? deleted : 0;
+    }
+
+    /**
+     * The PENDING, DEAD and DISCARDED rows (each counted up to {@code cap}), and the oldest PENDING row's time. SENT
+     * rows are not counted: they are the bulk of the table, and only the purge needs them.
+     */
+    Map<String, Backlog> backlog(int cap) {
         Map<String, Backlog> result = new HashMap<>();
-        this.own.executeWithoutResult(status -> this.jdbc.sql(COUNT_BY_STATUS).query((rs, n) -> {
-            LocalDateTime oldest = rs.getObject("oldest", LocalDateTime.class);
-            return result.put(rs.getString("status"),
-                    new Backlog(rs.getLong("n"), oldest != null ? SqlTime.instant(oldest) : null));
-        }).list());
+        this.own.executeWithoutResult(status -> {
+            for (String counted : List.of("PENDING", "DEAD", "DISCARDED")) {
+                Long rows = this.template.queryForObject(COUNT_CAPPED, Long.class, counted, cap);
+                result.put(counted, new Backlog(rows != null ? rows : 0, null));
+            }
+            List<LocalDateTime> oldest = this.template.queryForList(OLDEST_PENDING, LocalDateTime.class);
+            if (!oldest.isEmpty()) {
+                result.put("PENDING", new Backlog(result.get("PENDING").rows(), SqlTime.instant(oldest.get(0))));
+            }
+        });
         return result;
     }
 
