@@ -32,6 +32,8 @@ final class JdbcOutbox implements Outbox {
 
     private final Supplier<Map<String, String>> traceHeaders;
 
+    private final MessageIds messageIds;
+
     JdbcOutbox(OutboxStore store, JsonMapper json, Clock clock, String prefix, Runnable wakeUp,
             Supplier<Map<String, String>> traceHeaders) {
         this.store = store;
@@ -40,6 +42,7 @@ final class JdbcOutbox implements Outbox {
         this.prefix = prefix;
         this.wakeUp = wakeUp;
         this.traceHeaders = traceHeaders;
+        this.messageIds = new MessageIds(clock);
     }
 
     @Override
@@ -49,7 +52,7 @@ final class JdbcOutbox implements Outbox {
         }
         this.store.requireTransaction();
         EventDescriptor descriptor = EventDescriptor.of(event.getClass());
-        String messageId = UUID.randomUUID().toString();
+        String messageId = this.messageIds.next();
         String current = Correlation.current();
         String correlationId = current != null ? current : UUID.randomUUID().toString();
         Map<String, String> trace = this.traceHeaders.get();

@@ -46,7 +46,7 @@ public record OutboxProperties(@DefaultValue("true") boolean enabled, @DefaultVa
         @DefaultValue("10s") Duration metricsInterval, @DefaultValue("60s") Duration healthMaxPendingAge,
         @DefaultValue("1s") Duration brokerProbeInterval,
         @DefaultValue("16MB") org.springframework.util.unit.DataSize maxMessageSize,
-        @DefaultValue("30d") Duration discardedRetention, @DefaultValue("10000") int metricsCountCap) {
+        @DefaultValue("30d") Duration discardedRetention, @DefaultValue("1000") int metricsCountCap) {
 
     public OutboxProperties {
         if (workers < 1 || batchSize < 1 || maxAttempts < 1 || purgeBatchSize < 1) {

@@ -43,16 +43,17 @@ final class OutboxStore {
             """;
 
     /**
-     * The earliest unfinished row of each candidate aggregate, with its state. Only that row may be claimed, so
+     * The earliest unfinished row of each candidate aggregate, with its state (index {@code ix_tally_outbox_open}:
+     * {@code open_aggregate} is the aggregate id of PENDING and DEAD rows only). Only that row may be claimed, so
      * an aggregate has one row in flight at a time and its events leave in the order they were written; a DEAD
      * row blocks its aggregate (and only it) until an operator replays or discards it.
      */
     static final String SELECT_HEADS = """
             SELECT o.aggregate_id, o.id, o.status, o.next_attempt_at
               FROM tally_outbox o
-              JOIN (SELECT aggregate_id, MIN(id) AS head_id FROM tally_outbox
-                     WHERE aggregate_id IN (:aggregates) AND status IN ('PENDING', 'DEAD')
-                     GROUP BY aggregate_id) h ON o.id = h.head_id
+              JOIN (SELECT open_aggregate, MIN(id) AS head_id FROM tally_outbox
+                     WHERE open_aggregate IN (:aggregates)
+                     GROUP BY open_aggregate) h ON o.id = h.head_id
             """;
 
     /**
@@ -67,7 +68,7 @@ final class OutboxStore {
      */
     static final String UNBLOCK = """
             UPDATE tally_outbox SET next_attempt_at = :now
-             WHERE aggregate_id = :aggregate AND status = 'PENDING' AND id > :head
+             WHERE open_aggregate = :aggregate AND status = 'PENDING' AND id > :head
             """;
 
     /** The time of rows parked behind a DEAD head: never due until an operator replays or discards the head. */
@@ -113,9 +114,12 @@ final class OutboxStore {
             SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = ? LIMIT ?) capped
             """;
 
-    /** The oldest PENDING row's time: the first entry of the (status, id) index. */
+    /**
+     * The oldest PENDING row's time: its id is the first entry of the (status, id) index (a plain ORDER BY id LIMIT 1
+     * lets the optimiser walk the primary key past every older SENT row).
+     */
     static final String OLDEST_PENDING = """
-            SELECT created_at FROM tally_outbox WHERE status = 'PENDING' ORDER BY id LIMIT 1
+            SELECT created_at FROM tally_outbox WHERE id = (SELECT MIN(id) FROM tally_outbox WHERE status = 'PENDING')
             """;
 
     private final JdbcClient jdbc;
