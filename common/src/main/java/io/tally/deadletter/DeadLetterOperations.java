@@ -46,27 +46,142 @@ public final class DeadLetterOperations {
         this.clock = clock;
     }
 
+    /** The most dead letters one bulk action takes; an operator repeats it for more. */
+    public static final int MAX_BULK = 10_000;
+
     /**
-     * Lists dead letters, newest first.
-     * @param source {@code consumer}, {@code outbox} or {@code null} for both
-     * @param status a status to keep, or {@code null} for all
-     * @param queue a work queue to keep, or {@code null} for all (consumer dead letters only)
+     * One page of what the filter matches, newest first, with the total it matches (consumer dead letters first,
+     * then DEAD outbox rows).
      */
-    public List<View> list(@Nullable String source, @Nullable DeadLetterStatus status, @Nullable String queue,
-            int limit, int offset) {
-        List<View> views = new ArrayList<>();
-        if (source == null || source.equals("consumer")) {
-            this.store.list(status, queue, limit, offset).forEach(d -> views.add(view(d)));
+    public Page page(DeadLetterFilter filter, int limit, int offset) {
+        long consumers = filter.consumers() ? this.store.count(filter) : 0;
+        long rows = filter.outboxRows() ? this.outbox.count(filter.outboxFilter()) : 0;
+        List<View> items = new ArrayList<>();
+        if (offset < consumers) {
+            this.store.list(filter, limit, offset).forEach(d -> items.add(view(d)));
         }
-        if ((source == null || source.equals("outbox")) && queue == null
-                && (status == null || status == DeadLetterStatus.PARKED || status == DeadLetterStatus.DISCARDED)) {
-            boolean discarded = status == DeadLetterStatus.DISCARDED;
-            this.outbox.list(discarded, limit, offset).forEach(r -> views.add(view(r)));
-            if (status == null) {
-                this.outbox.list(true, limit, offset).forEach(r -> views.add(view(r)));
+        if (items.size() < limit && filter.outboxRows()) {
+            int rowOffset = (int) Math.max(0, offset - consumers);
+            this.outbox.list(filter.outboxFilter(), limit - items.size(), rowOffset).forEach(r -> items.add(view(r)));
+        }
+        return new Page(consumers + rows, consumers, rows, limit, offset, items);
+    }
+
+    /** The consumer dead letters the filter matches, grouped by what failed: queue, kind, exception class, reason (its identifiers masked). */
+    public List<Group> groups(DeadLetterFilter filter) {
+        return this.store.groups(filter, 200).stream().map(g -> new Group(g.queue(), g.failureKind(), g.exceptionClass(),
+                g.reasonPattern(), g.count(), g.exampleReason(), g.firstFailedAt(), g.lastFailedAt())).toList();
+    }
+
+    /**
+     * Replays, or with {@code dryRun} counts, every dead letter the filter matches (at most {@link #MAX_BULK}), each
+     * as {@link #replay} does and audited on its own, and the whole audited once with who and how many.
+     * @param expected the count a dry run gave, or {@code null}: when the filter matches another number now, nothing
+     * is done
+     * @throws IllegalStateException when {@code expected} does not match
+     */
+    public Bulk replayAll(DeadLetterFilter filter, String actor, @Nullable String reason, boolean dryRun,
+            @Nullable Long expected) {
+        return bulk("REPLAY", filter, actor, reason, dryRun, expected, (id, why) -> replay(id, actor, why));
+    }
+
+    /** As {@link #replayAll}, discarding; a reason is required. */
+    public Bulk discardAll(DeadLetterFilter filter, String actor, String reason, boolean dryRun, @Nullable Long expected) {
+        return bulk("DISCARD", filter, actor, reason, dryRun, expected, (id, why) -> discard(id, actor, why));
+    }
+
+    private Bulk bulk(String action, DeadLetterFilter filter, String actor, @Nullable String reason, boolean dryRun,
+            @Nullable Long expected, java.util.function.BiFunction<String, String, View> each) {
+        Page matching = page(filter.status() != null ? filter : openOnes(filter), MAX_BULK, 0);
+        if (expected != null && expected != matching.total()) {
+            throw new IllegalStateException("The filter matches " + matching.total() + " dead letters now, not the "
+                    + expected + " the dry run counted: nothing was done");
+        }
+        List<String> ids = matching.items().stream().map(View::id).toList();
+        long beyond = matching.total() - ids.size();
+        if (dryRun) {
+            return new Bulk(action, true, matching.total(), 0, beyond, ids.subList(0, Math.min(20, ids.size())), List.of(),
+                    null);
+        }
+        String bulkId = "bulk-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String itemReason = "[" + bulkId + "]" + (reason != null ? " " + reason : "");
+        int done = 0;
+        List<String> failed = new ArrayList<>();
+        for (String id : ids) {
+            try {
+                each.apply(id, itemReason);
+                done++;
+            }
+            catch (RuntimeException ex) {
+                failed.add(id + ": " + ex.getMessage());
             }
         }
-        return views;
+        int succeeded = done;
+        this.transaction.executeWithoutResult(status -> this.store.action(bulkId, "BULK_" + action, actor,
+                succeeded + " of " + ids.size() + " matching " + filter + (beyond > 0 ? " (" + beyond + " more left)" : "")
+                        + (reason != null ? ": " + reason : ""),
+                this.clock.instant()));
+        return new Bulk(action, false, matching.total(), succeeded, beyond, List.of(),
+                List.copyOf(failed.subList(0, Math.min(20, failed.size()))), bulkId);
+    }
+
+    /**
+     * Without a status, a bulk action means the dead letters waiting for an operator: PARKED ones (DEAD outbox rows
+     * among them). SCHEDULED ones, still re-driven on their own, are taken only when asked for by status.
+     */
+    private static DeadLetterFilter openOnes(DeadLetterFilter filter) {
+        return new DeadLetterFilter(filter.source(), DeadLetterStatus.PARKED, filter.queue(), filter.failureKind(),
+                filter.eventType(), filter.reason(), filter.exception(), filter.from(), filter.to());
+    }
+
+    /**
+     * A page of dead letters.
+     *
+     * @param total everything the filter matches
+     * @param consumer of which consumer dead letters
+     * @param outbox of which DEAD (or DISCARDED) outbox rows
+     * @param limit the page's size
+     * @param offset where it starts
+     * @param items the page
+     */
+    public record Page(long total, long consumer, long outbox, int limit, int offset, List<View> items) {
+    }
+
+    /**
+     * Dead letters that failed alike.
+     *
+     * @param queue the work queue they failed on
+     * @param failureKind PERMANENT, TRANSIENT or POISON
+     * @param exceptionClass the class of the exception they failed with (empty when none was recorded)
+     * @param reasonPattern their reason, each word holding a digit (an identifier) shown as {@code #}
+     * @param count how many
+     * @param exampleReason the reason of one of them, as recorded
+     * @param firstFailedAt when the first of them first failed
+     * @param lastFailedAt when the last of them last failed
+     */
+    public record Group(String queue, String failureKind, String exceptionClass, String reasonPattern, long count,
+            String exampleReason, Instant firstFailedAt, Instant lastFailedAt) {
+    }
+
+    /**
+     * What a bulk action did.
+     *
+     * @param action REPLAY or DISCARD
+     * @param dryRun whether it only counted
+     * @param matched how many dead letters it matched
+     * @param done how many it replayed or discarded
+     * @param beyond how many it matched past the {@link #MAX_BULK} one action takes (repeat it for those)
+     * @param sample the first ids matched (dry run)
+     * @param failed the first that failed, with why
+     * @param bulkId the id its audit entry is recorded under ({@code GET .../actions} of it), or {@code null}
+     */
+    public record Bulk(String action, boolean dryRun, long matched, int done, long beyond, List<String> sample,
+            List<String> failed, @Nullable String bulkId) {
+    }
+
+    /** What was done to a dead letter or by a bulk action, oldest first. */
+    public List<DeadLetterAction> actions(String target) {
+        return this.store.actions(target);
     }
 
     /** One dead letter with its body, headers, exception and actions. */

@@ -178,21 +178,55 @@ final class DeadLetterStore {
             .optional();
     }
 
-    List<DeadLetter> list(@Nullable DeadLetterStatus status, @Nullable String queue, int limit, int offset) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM tally_dead_letter WHERE 1 = 1");
+    /** How many dead letters the filter matches. */
+    long count(DeadLetterFilter filter) {
         List<Object> args = new ArrayList<>();
-        if (status != null) {
-            sql.append(" AND status = ?");
-            args.add(status.name());
-        }
-        if (queue != null) {
-            sql.append(" AND source_queue = ?");
-            args.add(queue);
-        }
-        sql.append(" ORDER BY id DESC LIMIT ? OFFSET ?");
+        String where = filter.consumerWhere(args);
+        return this.jdbc.sql("SELECT COUNT(*) FROM tally_dead_letter WHERE " + where).params(args).query(Long.class).single();
+    }
+
+    /** The dead letters the filter matches, newest first. */
+    List<DeadLetter> list(DeadLetterFilter filter, int limit, int offset) {
+        List<Object> args = new ArrayList<>();
+        String where = filter.consumerWhere(args);
         args.add(limit);
         args.add(offset);
-        return this.jdbc.sql(sql.toString()).params(args).query(DeadLetterStore::row).list();
+        return this.jdbc.sql("SELECT * FROM tally_dead_letter WHERE " + where + " ORDER BY id DESC LIMIT ? OFFSET ?")
+            .params(args).query(DeadLetterStore::row).list();
+    }
+
+    /**
+     * The dead letters the filter matches, grouped by queue, failure kind, exception class and reason, largest
+     * group first, each with its count and its first and last failure.
+     */
+    List<Group> groups(DeadLetterFilter filter, int limit) {
+        List<Object> args = new ArrayList<>();
+        String where = filter.consumerWhere(args);
+        args.add(limit);
+        return this.jdbc.sql("SELECT source_queue, failure_kind, exception_class, pattern, COUNT(*) AS n,"
+                + " MIN(reason) AS example, MIN(first_failed_at) AS first_at, MAX(last_failed_at) AS last_at FROM ("
+                + " SELECT source_queue, failure_kind, first_failed_at, last_failed_at, reason,"
+                + " SUBSTRING_INDEX(SUBSTRING_INDEX(COALESCE(exception, ''), CHAR(10), 1), ':', 1) AS exception_class,"
+                + " " + REASON_PATTERN + " AS pattern"
+                + " FROM tally_dead_letter WHERE " + where + ") failures"
+                + " GROUP BY source_queue, failure_kind, exception_class, pattern ORDER BY n DESC LIMIT ?")
+            .params(args)
+            .query((rs, n) -> new Group(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                    rs.getString(6), SqlTime.instant(rs.getObject(7, LocalDateTime.class)),
+                    SqlTime.instant(rs.getObject(8, LocalDateTime.class))))
+            .list();
+    }
+
+    /**
+     * A reason with its identifiers masked: every word that holds a digit (an order number, a UUID, a count)
+     * becomes {@code #}, so that "unknown SKU sku-17 in O12" and "unknown SKU sku-4 in O99" are one failure.
+     * (A pattern both MySQL's ICU and MariaDB's PCRE read alike.)
+     */
+    static final String REASON_PATTERN = "REGEXP_REPLACE(COALESCE(reason, ''), '[A-Za-z0-9_.:-]*[0-9][A-Za-z0-9_.:-]*', '#')";
+
+    /** Dead letters that failed alike: same queue, kind, exception class and reason but for identifiers. */
+    record Group(String queue, String failureKind, String exceptionClass, String reasonPattern, long count,
+            String exampleReason, Instant firstFailedAt, Instant lastFailedAt) {
     }
 
     void action(String target, String action, String actor, @Nullable String reason, Instant now) {

@@ -15,22 +15,18 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import io.tally.jdbc.SqlTime;
 
 /**
- * DEAD outbox rows, for operators: list them, replay one (it goes back to PENDING with its attempts reset and
+ * DEAD outbox rows, for operators: count and list them by filter, replay one (it goes back to PENDING with its attempts reset and
  * keeps its message id) or discard one (DISCARDED, which also unblocks the later events of its aggregate).
  */
 public final class OutboxDeadRows {
 
-    static final String LIST = """
-            SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, status, attempts,
-                   last_error, created_at, next_attempt_at, payload, headers
-              FROM tally_outbox WHERE status = :status ORDER BY id DESC LIMIT :limit OFFSET :offset
-            """;
+    static final String COLUMNS = "id, message_id, aggregate_id, exchange_name, routing_key, event_type, status, attempts,"
+            + " last_error, created_at, next_attempt_at, payload, headers";
 
     static final String FIND = """
-            SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, status, attempts,
-                   last_error, created_at, next_attempt_at, payload, headers
+            SELECT %s
               FROM tally_outbox WHERE id = :id
-            """;
+            """.formatted(COLUMNS);
 
     static final String REPLAY = """
             UPDATE tally_outbox
@@ -53,14 +49,56 @@ public final class OutboxDeadRows {
         this.wakeUp = wakeUp;
     }
 
-    /** DEAD (or, with {@code discarded}, DISCARDED) rows, newest first. */
-    public List<DeadRow> list(boolean discarded, int limit, int offset) {
-        return this.jdbc.sql(LIST)
-            .param("status", discarded ? "DISCARDED" : "DEAD")
-            .param("limit", limit)
-            .param("offset", offset)
-            .query(OutboxDeadRows::row)
-            .list();
+    /**
+     * Which DEAD (or DISCARDED) rows an operator means; {@code null} fields match everything.
+     *
+     * @param discarded DISCARDED rows instead of DEAD ones
+     * @param eventType the event type
+     * @param errorContains text the last error contains
+     * @param from last tried at or after
+     * @param to last tried before
+     */
+    public record Filter(boolean discarded, @Nullable String eventType, @Nullable String errorContains,
+            @Nullable Instant from, @Nullable Instant to) {
+
+        String where(List<Object> args) {
+            List<String> terms = new java.util.ArrayList<>(List.of("status = ?"));
+            args.add(this.discarded ? "DISCARDED" : "DEAD");
+            if (this.eventType != null) {
+                terms.add("event_type = ?");
+                args.add(this.eventType);
+            }
+            if (this.errorContains != null && !this.errorContains.isEmpty()) {
+                terms.add("last_error LIKE ?");
+                args.add("%" + this.errorContains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            }
+            if (this.from != null) {
+                terms.add("next_attempt_at >= ?");
+                args.add(SqlTime.of(this.from));
+            }
+            if (this.to != null) {
+                terms.add("next_attempt_at < ?");
+                args.add(SqlTime.of(this.to));
+            }
+            return String.join(" AND ", terms);
+        }
+    }
+
+    /** How many rows the filter matches. */
+    public long count(Filter filter) {
+        List<Object> args = new java.util.ArrayList<>();
+        String where = filter.where(args);
+        return this.jdbc.sql("SELECT COUNT(*) FROM tally_outbox WHERE " + where).params(args).query(Long.class).single();
+    }
+
+    /** The rows the filter matches, newest first. */
+    public List<DeadRow> list(Filter filter, int limit, int offset) {
+        List<Object> args = new java.util.ArrayList<>();
+        String where = filter.where(args);
+        args.add(limit);
+        args.add(offset);
+        return this.jdbc.sql("SELECT " + COLUMNS + " FROM tally_outbox WHERE " + where + " ORDER BY id DESC LIMIT ? OFFSET ?")
+            .params(args).query(OutboxDeadRows::row).list();
     }
 
     /** The row, whatever its status. */

@@ -18,12 +18,14 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.tally.deadletter.DeadLetterFilter;
 import io.tally.deadletter.DeadLetterOperations;
 import io.tally.deadletter.DeadLetterStatus;
 
 /**
- * {@code GET /api/admin/dead-letters}, {@code GET /api/admin/dead-letters/{id}},
- * {@code POST /api/admin/dead-letters/{id}/replay} and {@code POST /api/admin/dead-letters/{id}/discard}.
+ * The operators' API under {@code /api/admin/dead-letters}: the list (filtered, with {@code X-Total-Count}) and its
+ * page with totals, the groups by failure, one dead letter, its replay and discard, the same by filter
+ * ({@code POST /replay}, {@code POST /discard}, each with a dry run) and the audit trail ({@code GET /actions/{target}}).
  */
 @RestController
 @RequestMapping("/api/admin/dead-letters")
@@ -37,12 +39,73 @@ public class DeadLetterController {
         this.operations = operations;
     }
 
+    /** The dead letters the filter matches, newest first; {@code X-Total-Count} says how many it matches in all. */
     @GetMapping
-    public List<DeadLetterOperations.View> list(@RequestParam(required = false) @Nullable String source,
+    public ResponseEntity<List<DeadLetterOperations.View>> list(@RequestParam(required = false) @Nullable String source,
             @RequestParam(required = false) @Nullable DeadLetterStatus status,
-            @RequestParam(required = false) @Nullable String queue, @RequestParam(defaultValue = "100") int limit,
+            @RequestParam(required = false) @Nullable String queue,
+            @RequestParam(required = false) @Nullable String kind, @RequestParam(required = false) @Nullable String eventType,
+            @RequestParam(required = false) @Nullable String reasonContains,
+            @RequestParam(required = false) @Nullable String exceptionContains,
+            @RequestParam(required = false) java.time.@Nullable Instant from,
+            @RequestParam(required = false) java.time.@Nullable Instant to, @RequestParam(defaultValue = "100") int limit,
             @RequestParam(defaultValue = "0") int offset) {
-        return this.operations.list(source, status, queue, Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+        DeadLetterOperations.Page page = this.operations.page(new DeadLetterFilter(source, status, queue, kind, eventType,
+                reasonContains, exceptionContains, from, to), Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+        return ResponseEntity.ok().header("X-Total-Count", Long.toString(page.total())).body(page.items());
+    }
+
+    /** The same as a page with its totals: everything matched, of which consumer dead letters and outbox rows. */
+    @GetMapping("/page")
+    public DeadLetterOperations.Page page(@RequestParam(required = false) @Nullable String source,
+            @RequestParam(required = false) @Nullable DeadLetterStatus status,
+            @RequestParam(required = false) @Nullable String queue,
+            @RequestParam(required = false) @Nullable String kind, @RequestParam(required = false) @Nullable String eventType,
+            @RequestParam(required = false) @Nullable String reasonContains,
+            @RequestParam(required = false) @Nullable String exceptionContains,
+            @RequestParam(required = false) java.time.@Nullable Instant from,
+            @RequestParam(required = false) java.time.@Nullable Instant to, @RequestParam(defaultValue = "100") int limit,
+            @RequestParam(defaultValue = "0") int offset) {
+        return this.operations.page(new DeadLetterFilter(source, status, queue, kind, eventType, reasonContains, exceptionContains,
+                from, to),
+                Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+    }
+
+    /** Consumer dead letters grouped by what failed (queue, kind, exception class, reason), largest group first. */
+    @GetMapping("/groups")
+    public List<DeadLetterOperations.Group> groups(@RequestParam(required = false) @Nullable DeadLetterStatus status,
+            @RequestParam(required = false) @Nullable String queue, @RequestParam(required = false) @Nullable String kind,
+            @RequestParam(required = false) @Nullable String eventType,
+            @RequestParam(required = false) java.time.@Nullable Instant from,
+            @RequestParam(required = false) java.time.@Nullable Instant to) {
+        return this.operations.groups(new DeadLetterFilter("consumer", status, queue, kind, eventType, null, null, from, to));
+    }
+
+    /** Replays every dead letter the filter matches (PARKED ones unless a status is given); {@code dryRun} counts them. */
+    @PostMapping("/replay")
+    public DeadLetterOperations.Bulk replayAll(@RequestBody BulkRequest request, Principal operator) {
+        return this.operations.replayAll(request.filter(), operator.getName(), request.reason(),
+                Boolean.TRUE.equals(request.dryRun()), request.expected());
+    }
+
+    /** Discards every dead letter the filter matches, with the reason it requires; {@code dryRun} counts them. */
+    @PostMapping("/discard")
+    public ResponseEntity<?> discardAll(@RequestBody BulkRequest request, Principal operator) {
+        if (request.reason() == null || request.reason().isBlank()) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+                    "A discard needs a reason: {\"reason\": \"...\"}");
+            problem.setType(URI.create(PROBLEM_BASE + "reason-required"));
+            problem.setTitle("Reason required");
+            return ResponseEntity.badRequest().body(problem);
+        }
+        return ResponseEntity.ok(this.operations.discardAll(request.filter(), operator.getName(), request.reason(),
+                Boolean.TRUE.equals(request.dryRun()), request.expected()));
+    }
+
+    /** What was done to a dead letter, or by a bulk action ({@code bulk-<id>}), oldest first. */
+    @GetMapping("/actions/{target}")
+    public List<io.tally.deadletter.DeadLetterAction> actions(@PathVariable String target) {
+        return this.operations.actions(target);
     }
 
     @GetMapping("/{id}")
@@ -87,5 +150,20 @@ public class DeadLetterController {
 
     /** An operator's reason. */
     public record Decision(@Nullable String reason) {
+    }
+
+    /**
+     * A bulk action: which dead letters (the filter's fields), why, whether only to count them, and the count a
+     * dry run gave (nothing is done if the filter matches another number now).
+     */
+    public record BulkRequest(@Nullable String source, @Nullable DeadLetterStatus status, @Nullable String queue,
+            @Nullable String kind, @Nullable String eventType, @Nullable String reasonContains,
+            @Nullable String exceptionContains, java.time.@Nullable Instant from, java.time.@Nullable Instant to,
+            @Nullable String reason, @Nullable Boolean dryRun, @Nullable Long expected) {
+
+        DeadLetterFilter filter() {
+            return new DeadLetterFilter(this.source, this.status, this.queue, this.kind, this.eventType,
+                    this.reasonContains, this.exceptionContains, this.from, this.to);
+        }
     }
 }
