@@ -21,6 +21,11 @@ public class BenchApplication {
     }
 
     @Bean
+    ScaleBenchmark.BenchListener scaleBenchmarkListener() {
+        return new ScaleBenchmark.BenchListener();
+    }
+
+    @Bean
     EffectHandler effectHandler(JdbcTemplate jdbc) {
         return new EffectHandler(jdbc);
     }

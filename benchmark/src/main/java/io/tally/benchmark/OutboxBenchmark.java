@@ -62,6 +62,10 @@ import io.tally.topology.TopologyDeclarer;
  * {@code prefetch} (100), {@code db-url} (jdbc:mysql://127.0.0.1:3306/), {@code db-user} (root),
  * {@code db-password} (empty), {@code auto-commit} of pooled connections (false), {@code rabbit-host} (127.0.0.1),
  * {@code rabbit-port} (5672), {@code rabbit-user} and {@code rabbit-password} (guest), {@code keep} (false).
+ * <p>
+ * With {@code --scale=true} it measures instead whether the outbox stays flat as its table grows
+ * ({@link ScaleBenchmark}), at 0 rows and at each of {@code scale-sizes} (1000000,10000000), each purge measured
+ * over {@code scale-purge-rows} (50000) rows past their retention.
  */
 public final class OutboxBenchmark {
 
@@ -121,10 +125,21 @@ public final class OutboxBenchmark {
                 "--spring.rabbitmq.username=" + option("rabbit-user", "guest"),
                 "--spring.rabbitmq.password=" + option("rabbit-password", "guest"), "--tally.topology.prefix=" + prefix,
                 "--tally.outbox.workers=" + workers, "--tally.outbox.batch-size=" + batch,
+                // the benchmark purges and reads the gauges itself, when it measures them
+                "--tally.outbox.purge-interval=365d", "--tally.outbox.metrics-interval=365d",
+                // a retention of a week, as a service that keeps its SENT rows for audits would have (the scale mode
+                // fills rows sent within the last three days, and purgeable ones sent eight days ago)
+                "--tally.outbox.purge-retention=7d",
                 "--tally.consumer.concurrency=" + intOption("consumers", 4),
                 "--tally.consumer.prefetch=" + intOption("prefetch", 100));
         try {
             header(context, rows, seconds, producers, workers, batch);
+            if (Boolean.parseBoolean(option("scale", "false"))) {
+                List<Long> sizes = java.util.Arrays.stream(option("scale-sizes", "1000000,10000000").split(","))
+                    .map(String::trim).map(Long::parseLong).toList();
+                new ScaleBenchmark(context, this::print, intOption("scale-purge-rows", 50_000)).run(sizes);
+                return List.copyOf(this.report);
+            }
             drain(context, rows);
             consume(context, rows);
             baseline(context, rows, workers, batch);

@@ -47,6 +47,31 @@ class OutboxBenchmarkTests {
         }
     }
 
+    @Test
+    void aSmallScaleRunMeasuresEveryFigureAtEachSize() throws Exception {
+        TestInfrastructure.Servers servers = TestInfrastructure.servers();
+        OutboxBenchmark benchmark = new OutboxBenchmark(Map.ofEntries(Map.entry("scale", "true"),
+                Map.entry("scale-sizes", "4000"), Map.entry("scale-purge-rows", "2000"),
+                Map.entry("db-url", servers.jdbcUrl("").substring(0, servers.jdbcUrl("").indexOf('?'))),
+                Map.entry("db-user", servers.dbUser()), Map.entry("db-password", servers.dbPassword()),
+                Map.entry("rabbit-host", servers.rabbitHost()), Map.entry("rabbit-port", Integer.toString(servers.rabbitPort())),
+                Map.entry("rabbit-user", servers.rabbitUser()), Map.entry("rabbit-password", servers.rabbitPassword())));
+
+        List<String> report = benchmark.run();
+
+        for (String size : List.of("0", "4,000")) {
+            String line = report.stream().filter(l -> l.startsWith("scale at " + size + " rows:")).findFirst()
+                .orElseThrow(() -> new AssertionError("no figures at " + size + " rows in " + report));
+            Matcher figures = Pattern.compile("claim p50 ([0-9,]+) us p99 ([0-9,]+) us; insert p99 ([0-9,]+) us during a purge"
+                    + " of ([0-9,]+) rows/s; gauge refresh p50 ([0-9,]+) us").matcher(line);
+            assertThat(figures.find()).as(line).isTrue();
+            for (int group = 1; group <= 5; group++) {
+                assertThat(Long.parseLong(figures.group(group).replace(",", ""))).as(line).isPositive();
+            }
+        }
+        assertThat(report).anyMatch(line -> line.contains("ratio largest/0"));
+    }
+
     /** The first figure of the line that starts with the label. */
     private static double rate(List<String> report, String label) {
         String line = report.stream().filter(l -> l.startsWith(label)).findFirst()
