@@ -78,7 +78,7 @@ public final class DeadLetterOperations {
      * as {@link #replay} does and audited on its own, and the whole audited once with who and how many.
      * @param expected the count a dry run gave, or {@code null}: when the filter matches another number now, nothing
      * is done
-     * @throws IllegalStateException when {@code expected} does not match
+     * @throws CountChangedException when {@code expected} does not match
      */
     public Bulk replayAll(DeadLetterFilter filter, String actor, @Nullable String reason, boolean dryRun,
             @Nullable Long expected) {
@@ -94,7 +94,7 @@ public final class DeadLetterOperations {
             @Nullable Long expected, java.util.function.BiFunction<String, String, View> each) {
         Page matching = page(filter.status() != null ? filter : openOnes(filter), MAX_BULK, 0);
         if (expected != null && expected != matching.total()) {
-            throw new IllegalStateException("The filter matches " + matching.total() + " dead letters now, not the "
+            throw new CountChangedException("The filter matches " + matching.total() + " dead letters now, not the "
                     + expected + " the dry run counted: nothing was done");
         }
         List<String> ids = matching.items().stream().map(View::id).toList();
@@ -132,6 +132,14 @@ public final class DeadLetterOperations {
     private static DeadLetterFilter openOnes(DeadLetterFilter filter) {
         return new DeadLetterFilter(filter.source(), DeadLetterStatus.PARKED, filter.queue(), filter.failureKind(),
                 filter.eventType(), filter.reason(), filter.exception(), filter.from(), filter.to());
+    }
+
+    /** A bulk action refused because its filter no longer matches the count its dry run gave. */
+    public static final class CountChangedException extends IllegalStateException {
+
+        CountChangedException(String message) {
+            super(message);
+        }
     }
 
     /**

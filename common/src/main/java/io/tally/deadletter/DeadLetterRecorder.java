@@ -27,8 +27,9 @@ import io.tally.contract.MessageHeaders;
 /**
  * The compensation consumer: reads the dead-letter queues as raw messages (never converting them, so an
  * unreadable body is stored as it came, and {@code x-death} is read rather than trusted to a converter),
- * stores each one and acknowledges it only after the commit. When it cannot store (the database is down),
- * it waits and hands the message back to the broker.
+ * stores each one and acknowledges it only after the commit. When it cannot store (the database is down or
+ * refuses writes), it keeps the message unacknowledged and tries again with a doubling wait, never handing it
+ * back to the broker's delivery limit.
  */
 final class DeadLetterRecorder implements ChannelAwareMessageListener {
 

@@ -55,7 +55,7 @@ final class DeadLetterRedriver {
         this.counts.forEach((status, value) -> io.micrometer.core.instrument.Gauge
             .builder("tally.dead.letters", value, java.util.concurrent.atomic.AtomicLong::get)
             .tag("status", status.name())
-            .description("Stored dead letters by status")
+            .description("Stored dead letters by status, each counted up to 10,000")
             .register(registry));
     }
 

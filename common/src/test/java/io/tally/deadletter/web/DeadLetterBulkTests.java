@@ -87,7 +87,8 @@ class DeadLetterBulkTests extends IntegrationTests {
             .as("a dry run changes nothing").isEqualTo(17);
         this.mvc.perform(post("/api/admin/dead-letters/replay").with(httpBasic(OPERATOR, PASSWORD))
             .contentType(MediaType.APPLICATION_JSON).content(unknownSkuFilter + ",\"expected\":11}"))
-            .andExpect(status().isConflict());
+            .andExpect(status().isConflict())
+            .andExpect(jsonPath("$.type", containsString("count-changed")));
 
         fixed.set(true);
         String bulk = com.jayway.jsonpath.JsonPath.read(this.mvc.perform(post("/api/admin/dead-letters/replay")
