@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The events of DESIGN section 3. Amounts are integers in minor units with an ISO-4217 currency code.
+ * The events of docs/design.md, "Events". Amounts are integers in minor units with an ISO-4217 currency code.
  */
 public final class Events {
 

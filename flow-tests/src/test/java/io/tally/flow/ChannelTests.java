@@ -17,7 +17,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * When the channel misbehaves: active queries, refund retries, operator compensation and the exchange log, on
- * a system whose queries and retries run within seconds. Each test ends with the invariants of DESIGN section 8.
+ * a system whose queries and retries run within seconds. Each test ends with the invariants of docs/design.md,
+ * "Invariants".
  */
 class ChannelTests {
 

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The whole flow on real RabbitMQ and MySQL/MariaDB, through the public HTTP contract: each test ends by
- * checking the invariants of DESIGN section 8 for its orders.
+ * checking the invariants of docs/design.md, "Invariants", for its orders.
  */
 class FlowTests {
 

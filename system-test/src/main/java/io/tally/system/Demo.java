@@ -157,7 +157,7 @@ final class Demo {
         await(() -> this.api.payment(frankPayment), p -> p.path("refund").path("status").asString("").equals("SUCCEEDED"));
 
         summary();
-        step("Invariants (DESIGN section 8), reconciliation included");
+        step("Invariants (docs/design.md, \"Invariants\"), reconciliation included");
         boolean holds = true;
         for (Invariants.Verdict verdict : new Invariants(this.cluster, this.api, Invariants.Scope.WHOLE_SYSTEM)
             .check(this.placed, this.stock, true).verdicts()) {

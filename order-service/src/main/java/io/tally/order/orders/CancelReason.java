@@ -1,6 +1,6 @@
 package io.tally.order.orders;
 
-/** Why an order was cancelled (DESIGN section 3). */
+/** Why an order was cancelled (docs/design.md, "Events"). */
 public enum CancelReason {
     /** Not paid within the payment window and its grace. */
     TIMEOUT,

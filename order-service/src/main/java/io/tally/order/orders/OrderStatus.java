@@ -3,8 +3,8 @@ package io.tally.order.orders;
 import java.util.List;
 
 /**
- * The order's states (DESIGN section 4). Each state lists the states it may be reached from; a transition is a
- * conditional update from exactly those, so two racing transitions cannot both succeed.
+ * The order's states (docs/design.md, "State machines"). Each state lists the states it may be reached from; a
+ * transition is a conditional update from exactly those, so two racing transitions cannot both succeed.
  */
 public enum OrderStatus {
 

@@ -3,8 +3,8 @@ package io.tally.payment.payments;
 import java.util.List;
 
 /**
- * The payment's states (DESIGN section 4), each with the states it may be reached from. {@code ABNORMAL} is a
- * callback that did not match what was asked; it is never {@code SUCCEEDED}.
+ * The payment's states (docs/design.md, "State machines"), each with the states it may be reached from.
+ * {@code ABNORMAL} is a callback that did not match what was asked; it is never {@code SUCCEEDED}.
  */
 public enum PaymentStatus {
 

@@ -1,4 +1,4 @@
-/** The stock endpoints of DESIGN section 7. */
+/** The stock endpoints of docs/design.md, "inventory-service". */
 @NullMarked
 package io.tally.inventory.stock.web;
 

@@ -30,7 +30,7 @@ import io.tally.order.orders.OrderNotCancellableException;
 import io.tally.order.orders.OrderService;
 import io.tally.order.orders.UnknownOrderException;
 
-/** The order endpoints of DESIGN section 7. */
+/** The order endpoints of docs/design.md, "order-service". */
 @RestController
 @RequestMapping("/api/orders")
 class OrderController {

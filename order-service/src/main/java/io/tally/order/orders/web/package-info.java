@@ -1,4 +1,4 @@
-/** The order endpoints of DESIGN section 7. */
+/** The order endpoints of docs/design.md, "order-service". */
 @NullMarked
 package io.tally.order.orders.web;
 

@@ -30,7 +30,7 @@ import io.tally.payment.payments.Payment;
 import io.tally.payment.payments.PaymentService;
 import io.tally.payment.payments.UnknownPaymentException;
 
-/** The payment endpoints of DESIGN section 7. */
+/** The payment endpoints of docs/design.md, "payment-service". */
 @RestController
 @RequestMapping("/api/payments")
 class PaymentController {
