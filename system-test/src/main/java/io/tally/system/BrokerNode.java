@@ -63,7 +63,17 @@ public final class BrokerNode implements AutoCloseable {
 
     /** Restarts the RabbitMQ application in place: every connection drops; queues and messages stay. */
     public void restart() {
+        stopApp();
+        startApp();
+    }
+
+    /** Stops the RabbitMQ application (the broker is away: connections drop and new ones are refused). */
+    public void stopApp() {
         rabbitmqctl("stop_app");
+    }
+
+    /** Starts the RabbitMQ application again and waits until it accepts clients. */
+    public void startApp() {
         rabbitmqctl("start_app");
         rabbitmqctl("await_startup");
     }

@@ -38,16 +38,41 @@ public final class Cli {
                         options.containsKey("convergence-minutes")
                                 ? java.time.Duration.ofMinutes(Long.parseLong(options.get("convergence-minutes")))
                                 : defaults.convergence().plusMinutes(defaults.orders() / 1000),
-                        SystemRun.Sabotage.valueOf(options.getOrDefault("sabotage", "NONE"))));
+                        SystemRun.Sabotage.valueOf(options.getOrDefault("sabotage", "NONE")), java.util.Set.of())
+                    .withScenarios(scenarios(options.getOrDefault("scenarios", "broker-outage,poison"))));
+                System.out.println(report.text());
+                System.exit(report.holds() ? 0 : 1);
+            }
+            case "scenario" -> {
+                // one scenario alone, on a load of its own (no kills)
+                String name = args.length > 1 && !args[1].startsWith("--") ? args[1] : options.getOrDefault("name", "");
+                SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(
+                        Integer.parseInt(options.getOrDefault("orders", "600")),
+                        Integer.parseInt(options.getOrDefault("clients", "16")), false).withScenarios(scenarios(name)));
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
             }
             default -> {
                 System.err.println("usage: demo [--base-port=N] | soak [--orders=N] [--clients=N] [--chaos=false] "
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
-                        + "[--sabotage=PAYMENT_STAYS_DOWN] [--home=DIR] [--base-port=N]");
+                        + "[--scenarios=broker-outage,poison|none] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
+                        + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N]");
                 System.exit(2);
             }
         }
+    }
+
+    private static java.util.Set<SystemRun.Scenario> scenarios(String names) {
+        java.util.Set<SystemRun.Scenario> set = java.util.EnumSet.noneOf(SystemRun.Scenario.class);
+        for (String name : names.split(",")) {
+            switch (name.trim()) {
+                case "broker-outage" -> set.add(SystemRun.Scenario.BROKER_OUTAGE);
+                case "poison" -> set.add(SystemRun.Scenario.POISON);
+                case "", "none" -> {
+                }
+                default -> throw new IllegalArgumentException("No scenario '" + name + "': broker-outage or poison");
+            }
+        }
+        return set;
     }
 }

@@ -245,6 +245,20 @@ public final class Cluster implements Endpoints, AutoCloseable {
         this.brokerRestarts++;
     }
 
+    /** Stops the run's broker (an outage) until {@link #startBroker()}. */
+    public void stopBroker() {
+        if (this.broker == null) {
+            throw new IllegalStateException("This run uses the machine's broker, which it never stops");
+        }
+        this.broker.stopApp();
+    }
+
+    /** Ends an outage begun by {@link #stopBroker()}. */
+    public void startBroker() {
+        this.broker.startApp();
+        this.brokerRestarts++;
+    }
+
     /** Whether the service answers its health check now (within a few seconds). */
     public boolean healthy(Service service) {
         try {

@@ -38,6 +38,14 @@ public final class SystemRun {
         PAYMENT_TAKES_NO_MONEY
     }
 
+    /** Longer faults a run may add to its load. */
+    public enum Scenario {
+        /** The run's broker is stopped for 60 s under load, then started: nothing lost, the backlog drained in 2x. */
+        BROKER_OUTAGE,
+        /** 100 poison messages (not JSON) published into live queues: 100 dead letters with reasons, no order hurt. */
+        POISON
+    }
+
     /**
      * How big and how rough.
      *
@@ -49,24 +57,36 @@ public final class SystemRun {
      * @param minPaidShare the share of PAY plans whose user paid in time that must end PAID
      * @param convergence how long the system may take to converge after the faults stop
      * @param sabotage a deliberate defect, or none
+     * @param scenarios longer faults added to the load
      */
     public record Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow,
-            double minPaidShare, Duration convergence, Sabotage sabotage) {
+            double minPaidShare, Duration convergence, Sabotage sabotage, java.util.Set<Scenario> scenarios) {
 
         /** Defaults for the CI size and the soak. */
         public Config(int orders, int concurrency, boolean chaos) {
             this(orders, concurrency, 0, chaos, Duration.ofSeconds(20), DEFAULT_MIN_PAID_SHARE, Duration.ofMinutes(6),
-                    Sabotage.NONE);
+                    Sabotage.NONE, java.util.Set.of());
         }
 
         public Config withSabotage(Sabotage sabotage, Duration convergence) {
             return new Config(this.orders, this.concurrency, this.basePort, this.chaos, this.paymentWindow,
-                    this.minPaidShare, convergence, sabotage);
+                    this.minPaidShare, convergence, sabotage, this.scenarios);
         }
 
         public Config withPaymentWindow(Duration window) {
             return new Config(this.orders, this.concurrency, this.basePort, this.chaos, window, this.minPaidShare,
-                    this.convergence, this.sabotage);
+                    this.convergence, this.sabotage, this.scenarios);
+        }
+
+        /**
+         * With these scenarios. A broker outage needs a payment window longer than the outage (users who were told
+         * to pay must still be able to once the events flow again): it is made 2 minutes at least.
+         */
+        public Config withScenarios(java.util.Set<Scenario> added) {
+            Duration window = added.contains(Scenario.BROKER_OUTAGE) && this.paymentWindow.compareTo(Duration.ofMinutes(2)) < 0
+                    ? Duration.ofMinutes(2) : this.paymentWindow;
+            return new Config(this.orders, this.concurrency, this.basePort, this.chaos, window, this.minPaidShare,
+                    this.convergence, this.sabotage, java.util.Set.copyOf(added));
         }
     }
 
@@ -226,6 +246,7 @@ public final class SystemRun {
                     !converged ? "never converged within " + config.convergence().toSeconds() + " s"
                             : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
             verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
+            verdicts.addAll(chaos.scenarioVerdicts());
             return new Report(config, new TreeMap<>(plans), chaos.kills(), chaos.faults(), load, convergence, stable,
                     verdicts);
         }

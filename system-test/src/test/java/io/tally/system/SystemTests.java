@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The system test at the build's size ({@code -Dsystem.orders}, 300 by default): real processes, SIGKILLs of
- * each service, a restart of the run's own broker and channel faults; every invariant must hold, keep holding,
+ * each service, a restart of the run's own broker, channel faults and 100 poison messages published into live
+ * queues; every invariant must hold, keep holding,
  * and what must have happened must have happened. A second run breaks payment-service on purpose and must fail.
  */
 class SystemTests {
@@ -21,11 +22,12 @@ class SystemTests {
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void everyInvariantHoldsAndKeepsHoldingAfterKillsABrokerRestartAndChannelFaults() throws Exception {
-        SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(Integer.getInteger("system.orders", 300), 16, true));
+        SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(Integer.getInteger("system.orders", 300), 16, true)
+            .withScenarios(java.util.Set.of(SystemRun.Scenario.POISON)));
         System.out.println(report.text());
         assertThat(report.chaos()).as("kills and the broker restart").hasSize(4);
-        assertThat(report.faults()).as("fault settings acknowledged").hasSize(5);
-        assertThat(report.verdicts()).hasSize(11).allSatisfy(verdict -> assertThat(verdict.holds())
+        assertThat(report.faults()).as("fault settings acknowledged, and the poison messages published").hasSize(6);
+        assertThat(report.verdicts()).hasSize(12).allSatisfy(verdict -> assertThat(verdict.holds())
             .as("%s: %s", verdict.invariant(), verdict.figure()).isTrue());
     }
 
