@@ -31,7 +31,8 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
 /**
  * Makes {@code POST} requests with an {@code Idempotency-Key} header idempotent. The key is claimed before the
  * request runs (in its own transaction), and the response is stored when it completes: status, content type,
- * {@code Location} and body, whatever the status (as Stripe does, errors included). A repetition with the same
+ * {@code Location} and body, whatever the status (as Stripe does, errors included), except 502, 503 and 504,
+ * which release the key (the request took no effect; see {@link #tookNoEffect}). A repetition with the same
  * method, path and body gets the stored response with {@code Idempotent-Replayed: true}; with anything
  * different, 422; while the first still runs, 409. If the request ends in an exception that no handler turned
  * into a response, the key is released, so the client may retry.
@@ -120,8 +121,22 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
             this.requests.release(key, token);
             throw ex;
         }
-        store(key, token, wrapper);
+        if (tookNoEffect(wrapper.getStatus())) {
+            this.requests.release(key, token);
+        }
+        else {
+            store(key, token, wrapper);
+        }
         wrapper.copyBodyToResponse();
+    }
+
+    /**
+     * 502, 503 and 504 say that the request took no effect because something it needed was unavailable: the key
+     * is released rather than stored with them, so that the same request with the same key runs again later
+     * (a stored 503 would answer every retry with the outage).
+     */
+    static boolean tookNoEffect(int status) {
+        return status == 502 || status == 503 || status == 504;
     }
 
     /**

@@ -52,4 +52,36 @@ class InventoryApplicationTests {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM tally_outbox WHERE aggregate_id = ?", Integer.class, orderNo))
             .as("no stock.reserved, no stock.rejected").isZero();
     }
+
+    /** SKUs are byte-exact: one that differs from another only in letter case is another SKU, not the same one. */
+    @Test
+    void skusThatDifferOnlyInLetterCaseAreDifferentSkus(@Autowired io.tally.inventory.stock.Stock stock) {
+        String sku = "SKU-" + java.util.UUID.randomUUID().toString().substring(0, 8).toUpperCase(java.util.Locale.ROOT);
+        String lower = sku.toLowerCase(java.util.Locale.ROOT);
+        stock.put(sku, 100, 5);
+
+        stock.put(lower, 200, 7);
+
+        assertThat(stock.level(sku)).hasValueSatisfying(level -> assertThat(level.available()).isEqualTo(5));
+        assertThat(stock.level(lower)).hasValueSatisfying(level -> assertThat(level.available()).isEqualTo(7));
+    }
+
+    /** An order holding two SKUs that differ only in letter case reserves each of them, once. */
+    @Test
+    void anOrderOfTwoSkusThatDifferOnlyInLetterCaseReservesEach(@Autowired io.tally.inventory.stock.Stock stock,
+            @Autowired JdbcTemplate jdbc) {
+        String sku = "SKU-" + java.util.UUID.randomUUID().toString().substring(0, 8).toUpperCase(java.util.Locale.ROOT);
+        String lower = sku.toLowerCase(java.util.Locale.ROOT);
+        String orderNo = "O-cases-" + sku;
+        stock.put(sku, 100, 5);
+        stock.put(lower, 200, 7);
+
+        stock.reserve(orderNo, java.util.List.of(new io.tally.contract.Events.OrderLine(sku, 2),
+                new io.tally.contract.Events.OrderLine(lower, 3)));
+
+        assertThat(jdbc.queryForObject("SELECT status FROM reservation WHERE order_no = ?", String.class, orderNo))
+            .isEqualTo("RESERVED");
+        assertThat(stock.level(sku)).hasValueSatisfying(level -> assertThat(level.reserved()).isEqualTo(2));
+        assertThat(stock.level(lower)).hasValueSatisfying(level -> assertThat(level.reserved()).isEqualTo(3));
+    }
 }

@@ -17,7 +17,7 @@ class CouponController {
     }
 
     @GetMapping("/api/users/{userId}/coupons")
-    List<Coupon> coupons(@PathVariable String userId) {
+    List<Coupon> coupons(@PathVariable @jakarta.validation.constraints.Size(max = 64) String userId) {
         return this.coupons.of(userId);
     }
 }

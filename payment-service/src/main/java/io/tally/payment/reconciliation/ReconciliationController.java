@@ -30,10 +30,16 @@ import io.tally.payment.reconciliation.Reconciliations.Status;
 @RequestMapping("/api/admin/reconciliations")
 class ReconciliationController {
 
+    /** The earliest business day a run may be asked for. */
+    static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
+
     private final Reconciliation reconciliation;
 
-    ReconciliationController(Reconciliation reconciliation) {
+    private final java.time.Clock clock;
+
+    ReconciliationController(Reconciliation reconciliation, java.time.Clock clock) {
         this.reconciliation = reconciliation;
+        this.clock = clock;
     }
 
     /** A run with its differences. */
@@ -41,7 +47,13 @@ class ReconciliationController {
     }
 
     @PostMapping
-    ResponseEntity<RunReport> run(@Valid @RequestBody RunRequest request, Principal operator) {
+    ResponseEntity<?> run(@Valid @RequestBody RunRequest request, Principal operator) {
+        LocalDate today = LocalDate.now(this.clock.withZone(java.time.ZoneOffset.UTC));
+        if (request.date().isBefore(EARLIEST) || request.date().isAfter(today)) {
+            return ResponseEntity.badRequest().body(Problems.of(HttpStatus.BAD_REQUEST, "date-out-of-range",
+                    "Date out of range", "A reconciliation is for a business day from " + EARLIEST + " to today ("
+                            + today + "), not " + request.date()));
+        }
         Run run = this.reconciliation.run(request.date(), operator.getName(), false);
         return ResponseEntity.status(HttpStatus.CREATED).body(new RunReport(run, this.reconciliation.differences(run.id())));
     }

@@ -1,8 +1,11 @@
 package io.tally.inventory.stock.web;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -28,16 +31,23 @@ class StockController {
     }
 
     @GetMapping("/{sku}")
-    StockLevel get(@PathVariable String sku) {
+    StockLevel get(@PathVariable @Size(max = 64) String sku) {
         return this.stock.level(sku)
             .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No SKU " + sku));
     }
 
     @PutMapping("/{sku}")
-    StockLevel put(@PathVariable String sku, @Valid @RequestBody PutStock body) {
+    StockLevel put(@PathVariable @Size(max = 64) @Pattern(regexp = "\\S+", message = "must not hold white space") String sku,
+            @Valid @RequestBody PutStock body) {
         return this.stock.put(sku, body.price(), body.available());
     }
 
-    record PutStock(@NotNull @PositiveOrZero Long price, @NotNull @PositiveOrZero Integer available) {
+    /**
+     * @param price in minor units, at most 10^12 (so that a line of the most units an order may ask for still sums
+     * exactly)
+     * @param available units on hand, at most 10^9
+     */
+    record PutStock(@NotNull @PositiveOrZero @Max(1_000_000_000_000L) Long price,
+            @NotNull @PositiveOrZero @Max(1_000_000_000) Integer available) {
     }
 }

@@ -62,13 +62,36 @@ class PaymentController {
     }
 
     @GetMapping("/{paymentNo}")
-    Payment get(@PathVariable String paymentNo) {
+    Payment get(@PathVariable @jakarta.validation.constraints.Size(max = 40) String paymentNo) {
         return this.payments.get(paymentNo);
     }
 
     @GetMapping
-    List<Payment> ofOrder(@RequestParam String orderNo) {
+    List<Payment> ofOrder(@RequestParam @jakarta.validation.constraints.Size(max = 40) String orderNo) {
         return this.payments.ofOrder(orderNo);
+    }
+
+    /**
+     * The channel could not be reached or did not answer in time: nothing was created (the transaction that would
+     * have kept the payment rolled back), the order stays payable, and the same request may be sent again.
+     */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> channelUnavailable(org.springframework.web.client.ResourceAccessException ex) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+            .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "5")
+            .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "channel-unavailable", "Payment channel unavailable",
+                    "The payment channel cannot be reached; nothing was created and the order is still payable: "
+                            + "send the same request again"));
+    }
+
+    /** The channel answered with an error: nothing was created, the order stays payable. */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> channelRefused(org.springframework.web.client.RestClientResponseException ex) {
+        return ResponseEntity.status(HttpStatus.BAD_GATEWAY)
+            .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "30")
+            .body(Problems.of(HttpStatus.BAD_GATEWAY, "channel-refused", "Payment channel refused the trade",
+                    "The payment channel answered " + ex.getStatusCode().value() + "; nothing was created and the order "
+                            + "is still payable"));
     }
 
     @ExceptionHandler
@@ -81,6 +104,6 @@ class PaymentController {
         return Problems.of(HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment", ex.getMessage());
     }
 
-    record CreatePayment(@NotBlank String orderNo) {
+    record CreatePayment(@NotBlank @jakarta.validation.constraints.Size(max = 40) String orderNo) {
     }
 }
