@@ -15,17 +15,22 @@ import org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSec
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
- * Requires an authenticated operator (role {@code OPERATOR}, HTTP basic) on {@code /api/admin/**} and the
- * endpoints listed in {@code tally.operator.paths}; every other path is left to the service. No credentials are built in: configure them per deployment, for example
+ * Requires an authenticated operator (role {@code OPERATOR}, HTTP basic) on {@code /api/admin/**}, on every
+ * actuator endpoint but {@code health}, and on the endpoints listed in {@code tally.operator.paths}; every other
+ * path is left to the service. Failed logins are counted per client address and, past
+ * {@code tally.operator.max-failed-logins}, answered 429 without checking ({@link LoginThrottle}). No credentials are built in: configure them per deployment, for example
  * with {@code spring.security.user.name}, {@code spring.security.user.password} and
  * {@code spring.security.user.roles=OPERATOR}, or supply a {@code UserDetailsService}.
  */
@@ -41,11 +46,33 @@ public final class OperatorSecurityAutoConfiguration {
     @Bean
     @Order(10)
     @ConditionalOnMissingBean(name = "tallyOperatorSecurityFilterChain")
-    SecurityFilterChain tallyOperatorSecurityFilterChain(HttpSecurity http, OperatorProperties properties)
+    SecurityFilterChain tallyOperatorSecurityFilterChain(HttpSecurity http, OperatorProperties properties,
+            org.springframework.beans.factory.ObjectProvider<io.micrometer.core.instrument.MeterRegistry> meters)
             throws Exception {
+        io.micrometer.core.instrument.MeterRegistry registry = meters.getIfAvailable();
+        Runnable refused = registry == null ? () -> {
+        } : io.micrometer.core.instrument.Counter.builder("tally.operator.logins.throttled")
+            .description("Requests with credentials answered 429 without checking them (too many failed logins)")
+            .register(registry)::increment;
+        LoginThrottle throttle = new LoginThrottle(properties.maxFailedLogins(), properties.failedLoginWindow(), refused);
+        BasicAuthenticationEntryPoint basic = new BasicAuthenticationEntryPoint();
+        basic.setRealmName("tally");
+        basic.afterPropertiesSet();
+        AuthenticationEntryPoint entryPoint = (request, response, ex) -> {
+            if (ex instanceof BadCredentialsException) {
+                throttle.failed(request);
+            }
+            basic.commence(request, response, ex);
+        };
         return http.securityMatcher(matcher(properties.paths()))
-            .authorizeHttpRequests(requests -> requests.anyRequest().hasRole(ROLE))
-            .httpBasic(Customizer.withDefaults())
+            .authorizeHttpRequests(requests -> requests
+                .requestMatchers(PathPatternRequestMatcher.withDefaults().matcher("/actuator/health"),
+                        PathPatternRequestMatcher.withDefaults().matcher("/actuator/health/**"))
+                .permitAll()
+                .anyRequest().hasRole(ROLE))
+            .httpBasic(basicAuth -> basicAuth.authenticationEntryPoint(entryPoint))
+            .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoint))
+            .addFilterBefore(throttle, BasicAuthenticationFilter.class)
             .csrf(csrf -> csrf.disable())
             .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
             .build();
@@ -54,6 +81,7 @@ public final class OperatorSecurityAutoConfiguration {
     static RequestMatcher matcher(List<String> paths) {
         Set<String> all = new LinkedHashSet<>();
         all.add("/api/admin/**");
+        all.add("/actuator/**"); // health stays public (permitted above); metrics, info, the rest need an operator
         all.addAll(paths);
         List<RequestMatcher> matchers = new ArrayList<>();
         for (String entry : all) {
