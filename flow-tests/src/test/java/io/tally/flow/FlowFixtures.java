@@ -55,10 +55,14 @@ final class FlowFixtures implements Endpoints {
     private static final Map<String, FlowFixtures> started = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Active queries late enough that callbacks, not queries, race the cancellations. */
-    private static final List<String> LATE_QUERIES = List.of("--payment.checks.query-delays=1h");
+    // No query at the deadline either: in this system callbacks alone race the cancellations (the deadline queries
+    // have a system of their own, deadlineSystem()).
+    private static final List<String> LATE_QUERIES = List.of("--payment.checks.query-delays=1h",
+            "--payment.checks.deadline-queries=");
 
     /** Active queries and refund retries within a test's time, and no daily reconciliation. */
     private static final List<String> FAST_CHECKS = List.of("--payment.checks.query-delays=1500ms,400ms,800ms",
+            "--payment.checks.deadline-queries=",
             "--payment.checks.query-max-attempts=6", "--payment.checks.refund-delays=300ms,600ms",
             "--payment.checks.refund-max-attempts=5", "--payment.checks.lease=10s");
 
@@ -152,6 +156,15 @@ final class FlowFixtures implements Endpoints {
         return started("reconciliation", PAYMENT_WINDOW, FAST_CHECKS);
     }
 
+    /**
+     * A system whose payments are queried only at the deadline shown to the user and in the grace after it (its
+     * regular queries come after an hour): a payment made in time whose callback is lost is found there.
+     */
+    static FlowFixtures deadlineSystem() {
+        return started("deadline", PAYMENT_WINDOW, List.of("--payment.checks.query-delays=1h",
+                "--payment.checks.deadline-queries=0s,500ms"));
+    }
+
     /** A second running system whose active queries and refund retries run within a test's time. */
     static FlowFixtures channelSystem() {
         return started("channel", PAYMENT_WINDOW, FAST_CHECKS);
@@ -166,6 +179,7 @@ final class FlowFixtures implements Endpoints {
         return started("scale-out", Duration.ofSeconds(20), List.of(
                 // replicas share the topology: one that stops must not delete it (the last one does, at the end)
                 "--tally.topology.delete-on-close=false", "--payment.checks.query-delays=6s,400ms,800ms",
+                "--payment.checks.deadline-queries=",
                 "--payment.checks.query-max-attempts=10", "--payment.checks.refund-delays=300ms,600ms",
                 "--payment.checks.lease=10s", "--payment.checks.batch=1"));
     }

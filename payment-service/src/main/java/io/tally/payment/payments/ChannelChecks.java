@@ -115,7 +115,7 @@ public class ChannelChecks {
                     attempts, result);
             return result + "; flagged";
         }
-        Instant next = now.plus(PaymentProperties.delay(this.properties.queryDelays(), attempts));
+        Instant next = this.properties.nextQuery(now, attempts, this.service.get(paymentNo).expireAt());
         this.transaction.executeWithoutResult(status -> this.payments.queried(paymentNo, result, next, false, now));
         log.info("Query {} of payment {}: {}; next at {}", attempts, paymentNo, result, next);
         return result;

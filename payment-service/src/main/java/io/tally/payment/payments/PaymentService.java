@@ -76,6 +76,28 @@ public class PaymentService {
     }
 
     /**
+     * Waits, holding no transaction and no connection between looks, until payment-service has heard of the order
+     * (its {@code order.awaiting-payment} or its cancellation), at most {@code wait}.
+     * @return whether it is known now
+     */
+    public boolean awaitKnown(String orderNo, java.time.Duration wait, java.time.Duration poll) {
+        long until = System.nanoTime() + wait.toNanos();
+        while (!this.payments.knowsOrder(orderNo)) {
+            if (System.nanoTime() >= until) {
+                return false;
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Creates the payment and its channel trade, whose absolute expiry is the order's shown deadline. An open
      * payment of the order is answered instead of a second one, so an order never has two trades open.
      * @param token a one-time payment token to consume, or {@code null}
@@ -117,7 +139,7 @@ public class PaymentService {
         }
         String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
         this.payments.insert(paymentNo, order, request, now,
-                now.plus(PaymentProperties.delay(this.properties.queryDelays(), 0)));
+                this.properties.nextQuery(now, 0, order.payDeadline()));
         Trade trade = this.channel.createTrade(paymentNo, order.amount(), order.currency(), order.payDeadline(),
                 "Order " + orderNo);
         this.payments.tradeCreated(paymentNo, trade.tradeNo());

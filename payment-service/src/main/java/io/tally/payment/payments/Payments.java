@@ -58,6 +58,12 @@ class Payments {
     }
 
     /** The payable order, locked until the end of the transaction. */
+    /** Whether payment-service has heard of the order (payable, or closed since): a plain read, no lock. */
+    boolean knowsOrder(String orderNo) {
+        return this.jdbc.sql("SELECT COUNT(*) FROM payable_order WHERE order_no = ?").param(orderNo).query(Long.class)
+            .single() > 0;
+    }
+
     Optional<PayableOrder> lockPayable(String orderNo) {
         return this.jdbc.sql("SELECT order_no, amount, currency, pay_deadline, status FROM payable_order WHERE order_no = ? FOR UPDATE")
             .param(orderNo)

@@ -39,7 +39,7 @@ class PaymentAdminController {
     }
 
     @PostMapping("/payments/{paymentNo}/query")
-    Map<String, Object> query(@PathVariable String paymentNo, Principal operator) {
+    Map<String, Object> query(@PathVariable @jakarta.validation.constraints.Size(max = 40) String paymentNo, Principal operator) {
         this.payments.get(paymentNo);
         String outcome = this.checks.query(paymentNo);
         this.actions.record("QUERY_PAYMENT", paymentNo, operator.getName(), outcome);
@@ -70,5 +70,11 @@ class PaymentAdminController {
     @GetMapping("/actions/{target}")
     List<Map<String, Object>> actions(@PathVariable String target) {
         return this.actions.of(target);
+    }
+
+    @org.springframework.web.bind.annotation.ExceptionHandler
+    org.springframework.http.ProblemDetail unknown(io.tally.payment.payments.UnknownPaymentException ex) {
+        return io.tally.http.Problems.of(org.springframework.http.HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment",
+                ex.getMessage());
     }
 }

@@ -40,14 +40,19 @@ class PaymentController {
 
     private final PaymentService payments;
 
-    PaymentController(PaymentService payments) {
+    private final io.tally.payment.payments.PayableProperties payable;
+
+    PaymentController(PaymentService payments, io.tally.payment.payments.PayableProperties payable) {
         this.payments = payments;
+        this.payable = payable;
     }
 
     @PostMapping
     @IdempotencyKeyRequired
     ResponseEntity<Payment> create(@RequestHeader(IdempotencyFilter.HEADER) String key,
             @RequestHeader(name = TOKEN, required = false) @Nullable String token, @Valid @RequestBody CreatePayment body) {
+        // an order order-service shows as awaiting payment may not have reached us yet: wait for it, do not refuse it
+        this.payments.awaitKnown(body.orderNo(), this.payable.maxWait(), this.payable.poll());
         PaymentService.Created created = this.payments.create(body.orderNo(),
                 IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")), token);
         return ResponseEntity.status(created.isNew() ? HttpStatus.CREATED : HttpStatus.OK)

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.config.name=payment-service", "payment.reconciliation.enabled=false",
-        "payment.channel.base-url=http://127.0.0.1:9", "payment.channel.timeout=2s" })
+        "payment.channel.base-url=http://127.0.0.1:9", "payment.channel.timeout=2s", "payment.payable.max-wait=3s" })
 class PaymentEdgeTests {
 
     @DynamicPropertySource
@@ -86,6 +86,52 @@ class PaymentEdgeTests {
         assertThat(response.body()).contains("\"type\":\"https://tally.example/problems/" + type + "\"");
         assertThat(count("payment")).isEqualTo(payments);
         assertThat(count("reconciliation_run")).isEqualTo(runs);
+    }
+
+    /**
+     * A payment asked for an order whose {@code order.awaiting-payment} has not arrived yet waits for it instead of
+     * being refused: here the order becomes known a second after the request, which then goes on to the channel
+     * (and meets its outage: 503, not 409).
+     */
+    @Test
+    void aPaymentForAnOrderNotKnownYetWaitsForItInsteadOfBeingRefused() throws Exception {
+        String orderNo = "O" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(java.util.Locale.ROOT);
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> request = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> {
+                try {
+                    return send("POST", "/api/payments", "{\"orderNo\":\"" + orderNo + "\"}");
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(1)).atMost(java.time.Duration.ofSeconds(2))
+            .until(() -> !request.isDone());
+        this.payments.orderAwaitingPayment(new OrderAwaitingPayment(orderNo, 2_500, "CNY",
+                Instant.now().plus(10, ChronoUnit.MINUTES)));
+
+        HttpResponse<String> response = request.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(response.body()).contains("channel-unavailable");
+    }
+
+    /** An order payment-service never hears of is still refused, once the wait is over. */
+    @Test
+    void aPaymentForAnOrderNeverKnownIsRefusedAfterTheWait() throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<String> response = send("POST", "/api/payments", "{\"orderNo\":\"ONOSUCHORDER\"}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        assertThat(response.body()).contains("order-not-payable");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(3));
+    }
+
+    @Test
+    void anOperatorQueryOfAnUnknownPaymentIs404() throws Exception {
+        HttpResponse<String> response = send("POST", "/api/admin/payments/PNOSUCHPAYMENT/query", null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+        assertThat(response.body()).contains("\"type\":\"https://tally.example/problems/unknown-payment\"");
     }
 
     @Test
