@@ -41,34 +41,40 @@ public class DeadLetterController {
 
     /** The dead letters the filter matches, newest first; {@code X-Total-Count} says how many it matches in all. */
     @GetMapping
-    public ResponseEntity<List<DeadLetterOperations.View>> list(@RequestParam(required = false) @Nullable String source,
-            @RequestParam(required = false) @Nullable DeadLetterStatus status,
-            @RequestParam(required = false) @Nullable String queue,
-            @RequestParam(required = false) @Nullable String kind, @RequestParam(required = false) @Nullable String eventType,
-            @RequestParam(required = false) @Nullable String reasonContains,
-            @RequestParam(required = false) @Nullable String exceptionContains,
-            @RequestParam(required = false) java.time.@Nullable Instant from,
-            @RequestParam(required = false) java.time.@Nullable Instant to, @RequestParam(defaultValue = "100") int limit,
-            @RequestParam(defaultValue = "0") int offset) {
-        DeadLetterOperations.Page page = this.operations.page(new DeadLetterFilter(source, status, queue, kind, eventType,
-                reasonContains, exceptionContains, from, to), Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+    public ResponseEntity<List<DeadLetterOperations.View>> list(Query query,
+            @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+        DeadLetterOperations.Page page = page(query, limit, offset);
         return ResponseEntity.ok().header("X-Total-Count", Long.toString(page.total())).body(page.items());
     }
 
     /** The same as a page with its totals: everything matched, of which consumer dead letters and outbox rows. */
     @GetMapping("/page")
-    public DeadLetterOperations.Page page(@RequestParam(required = false) @Nullable String source,
-            @RequestParam(required = false) @Nullable DeadLetterStatus status,
-            @RequestParam(required = false) @Nullable String queue,
-            @RequestParam(required = false) @Nullable String kind, @RequestParam(required = false) @Nullable String eventType,
-            @RequestParam(required = false) @Nullable String reasonContains,
-            @RequestParam(required = false) @Nullable String exceptionContains,
-            @RequestParam(required = false) java.time.@Nullable Instant from,
-            @RequestParam(required = false) java.time.@Nullable Instant to, @RequestParam(defaultValue = "100") int limit,
+    public DeadLetterOperations.Page page(Query query, @RequestParam(defaultValue = "100") int limit,
             @RequestParam(defaultValue = "0") int offset) {
-        return this.operations.page(new DeadLetterFilter(source, status, queue, kind, eventType, reasonContains, exceptionContains,
-                from, to),
-                Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+        return this.operations.page(query.filter(), Math.min(Math.max(limit, 1), 1000), Math.max(offset, 0));
+    }
+
+    /**
+     * The filter of the list and the page, from the query string: every parameter that is set must match.
+     *
+     * @param source {@code consumer} or {@code outbox}
+     * @param status a status
+     * @param queue a work queue
+     * @param kind PERMANENT, TRANSIENT or POISON
+     * @param eventType an event type
+     * @param reasonContains text the reason contains
+     * @param exceptionContains text the exception contains
+     * @param from failed last at or after (ISO-8601)
+     * @param to failed last before (ISO-8601)
+     */
+    public record Query(@Nullable String source, @Nullable DeadLetterStatus status, @Nullable String queue,
+            @Nullable String kind, @Nullable String eventType, @Nullable String reasonContains,
+            @Nullable String exceptionContains, java.time.@Nullable Instant from, java.time.@Nullable Instant to) {
+
+        DeadLetterFilter filter() {
+            return new DeadLetterFilter(this.source, this.status, this.queue, this.kind, this.eventType, this.reasonContains,
+                    this.exceptionContains, this.from, this.to);
+        }
     }
 
     /** Consumer dead letters grouped by what failed (queue, kind, exception class, reason), largest group first. */
