@@ -247,32 +247,91 @@ class FlowTests {
      * Callbacks signed by the channel, but for another merchant or another trade than the payment's: the payment
      * is marked ABNORMAL with what did not match, never SUCCEEDED, and its order is never paid.
      */
+    /**
+     * Signed callbacks that are not ours (another merchant, another trade, another currency) are refused and change
+     * nothing: the payments stay PAYING, and the users' genuine payments then apply as if nothing had come.
+     */
     @Test
-    void aSignedCallbackForAnotherMerchantOrAnotherTradeMakesThePaymentAbnormal() {
+    void aSignedCallbackForAnotherMerchantTradeOrCurrencyIsRefusedAndTheGenuineOneApplies() {
         String sku = sku();
         this.invariants.stock(sku, 300, 5);
-        String merchantOrder = this.invariants.place("walt-" + sku, Map.of(sku, 1));
-        String tradeOrder = this.invariants.place("xena-" + sku, Map.of(sku, 1));
-        awaitStatus(merchantOrder, "AWAITING_PAYMENT");
-        awaitStatus(tradeOrder, "AWAITING_PAYMENT");
-        String merchantPayment = createPayment(merchantOrder);
-        String tradePayment = createPayment(tradeOrder);
-        String merchantTrade = this.system.payment(merchantPayment).get("channelTradeNo").asString();
-
-        String otherMerchant = this.system.json.writeValueAsString(new Notification("N-m-" + merchantPayment, "M999",
-                merchantPayment, merchantTrade, 300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
-        String otherTrade = this.system.json.writeValueAsString(new Notification("N-t-" + tradePayment, "M100",
-                tradePayment, "T-not-this-trade", 300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
-        for (String body : List.of(otherMerchant, otherTrade)) {
-            assertThat(callback(body, this.system.channelKeys.getPrivate(), UUID.randomUUID().toString(),
-                    Instant.now().getEpochSecond()).status()).isEqualTo(200);
+        List<String> orders = List.of(this.invariants.place("walt-" + sku, Map.of(sku, 1)),
+                this.invariants.place("xena-" + sku, Map.of(sku, 1)), this.invariants.place("yuri-" + sku, Map.of(sku, 1)));
+        List<String> payments = new ArrayList<>();
+        for (String orderNo : orders) {
+            awaitStatus(orderNo, "AWAITING_PAYMENT");
+            payments.add(createPayment(orderNo));
+        }
+        String merchantTrade = this.system.payment(payments.get(0)).get("channelTradeNo").asString();
+        String currencyTrade = this.system.payment(payments.get(2)).get("channelTradeNo").asString();
+        List<String> notOurs = List.of(
+                this.system.json.writeValueAsString(new Notification("N-m-" + payments.get(0), "M999", payments.get(0),
+                        merchantTrade, 300, "CNY", Notification.TRADE_SUCCESS, Instant.now())),
+                this.system.json.writeValueAsString(new Notification("N-t-" + payments.get(1), "M100", payments.get(1),
+                        "T-not-this-trade", 300, "CNY", Notification.TRADE_SUCCESS, Instant.now())),
+                this.system.json.writeValueAsString(new Notification("N-c-" + payments.get(2), "M100", payments.get(2),
+                        currencyTrade, 300, "USD", Notification.TRADE_SUCCESS, Instant.now())));
+        for (String body : notOurs) {
+            FlowFixtures.Answer answer = callback(body, this.system.channelKeys.getPrivate(), UUID.randomUUID().toString(),
+                    Instant.now().getEpochSecond());
+            assertThat(answer.status()).as("a callback that is not ours is refused").isEqualTo(403);
+        }
+        for (String paymentNo : payments) {
+            assertThat(this.system.payment(paymentNo).get("status").asString()).as("left as it was").isEqualTo("PAYING");
         }
 
-        assertThat(this.system.payment(merchantPayment).get("status").asString()).isEqualTo("ABNORMAL");
-        assertThat(this.system.payment(merchantPayment).get("abnormalReason").asString()).contains("merchant M999");
-        assertThat(this.system.payment(tradePayment).get("status").asString()).isEqualTo("ABNORMAL");
-        assertThat(this.system.payment(tradePayment).get("abnormalReason").asString()).contains("trade T-not-this-trade");
-        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 2, 0));
+        for (String paymentNo : payments) {
+            assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
+        }
+        for (String orderNo : orders) {
+            awaitStatus(orderNo, "PAID");
+        }
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(3, 0, 0));
+    }
+
+    /**
+     * The exchange log records every callback the endpoint processes, however its path is spelled and however long
+     * its fields are (cut, with a marker), and the refusal of one too large to take.
+     */
+    @Test
+    void everyCallbackIsInTheExchangeLogWhateverItsPathSpellingOrFieldLengthsAndAnOversizedOneIsRefused() {
+        String sku = sku();
+        this.invariants.stock(sku, 300, 5);
+        String orderNo = this.invariants.place("zack-" + sku, Map.of(sku, 1));
+        awaitStatus(orderNo, "AWAITING_PAYMENT");
+        String paymentNo = createPayment(orderNo);
+        String trade = this.system.payment(paymentNo).get("channelTradeNo").asString();
+        JdbcTemplate log = this.system.jdbc(this.system.payment);
+        java.security.PrivateKey key = this.system.channelKeys.getPrivate();
+
+        // the endpoint's path percent-encoded: processed (a callback not ours: 403), and logged under its payment
+        String notOurs = this.system.json.writeValueAsString(new Notification("N-z-" + paymentNo, "M999", paymentNo, trade,
+                300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
+        assertThat(callback("/api/payments/callback%73", notOurs, key, UUID.randomUUID().toString(),
+                Instant.now().getEpochSecond()).status()).isEqualTo(403);
+        assertThat(log.queryForObject("SELECT COUNT(*) FROM channel_exchange WHERE direction = 'INBOUND' AND out_trade_no = ?"
+                + " AND response_status = 403", Integer.class, paymentNo)).isEqualTo(1);
+
+        // a trade number longer than its column: refused (400), and logged with the number cut and marked
+        String longTrade = "P" + "9".repeat(299);
+        String tooLong = this.system.json.writeValueAsString(new Notification("N-long-" + paymentNo, "M100", longTrade, trade,
+                300, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
+        assertThat(callback(tooLong, key, UUID.randomUUID().toString(), Instant.now().getEpochSecond()).status())
+            .isEqualTo(400);
+        assertThat(log.queryForObject("SELECT COUNT(*) FROM channel_exchange WHERE out_trade_no = ? AND response_status = 400",
+                Integer.class, longTrade.substring(0, 35) + "[cut]")).isEqualTo(1);
+
+        // a body over the endpoint's limit: refused (413) without being read, and logged
+        String huge = "{\"pad\":\"" + "x".repeat(70_000) + "\"}";
+        assertThat(callback(huge, key, UUID.randomUUID().toString(), Instant.now().getEpochSecond()).status())
+            .isEqualTo(413);
+        assertThat(log.queryForObject("SELECT COUNT(*) FROM channel_exchange WHERE direction = 'INBOUND'"
+                + " AND response_status = 413 AND error LIKE 'refused: body over%'", Integer.class)).isPositive();
+
+        assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("PAYING");
+        assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
+        awaitStatus(orderNo, "PAID");
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
     }
 
     @Test
@@ -521,8 +580,13 @@ class FlowTests {
     }
 
     private FlowFixtures.Answer callback(String body, java.security.PrivateKey key, String nonce, long timestamp) {
+        return callback("/api/payments/callbacks", body, key, nonce, timestamp);
+    }
+
+    private FlowFixtures.Answer callback(String path, String body, java.security.PrivateKey key, String nonce,
+            long timestamp) {
         String ts = Long.toString(timestamp);
-        return this.system.send("POST", this.system.paymentUrl + "/api/payments/callbacks", body,
+        return this.system.send("POST", this.system.paymentUrl + path, body,
                 Map.of(ChannelHeaders.TIMESTAMP, ts, ChannelHeaders.NONCE, nonce, ChannelHeaders.SIGNATURE,
                         Signatures.sign(Signatures.callbackText(ts, nonce, body), key)));
     }

@@ -96,7 +96,8 @@ public class ExchangeLog implements DisposableBean {
                     INSERT INTO channel_exchange (direction, method, endpoint, out_trade_no, refund_no, request_headers,
                         request_body, response_status, response_body, duration_ms, error, started_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(entry.direction().name(), entry.method(), cut(entry.endpoint(), 255), trade, refundNo,
+                .params(entry.direction().name(), entry.method(), cut(entry.endpoint(), 255), cut(trade, 40),
+                        cut(refundNo, 48),
                         this.json.writeValueAsString(entry.headers()), cut(entry.requestBody(), MAX_BODY),
                         entry.status(), cut(entry.responseBody(), MAX_BODY), entry.durationMs(),
                         cut(entry.error(), 1000), SqlTime.of(entry.startedAt()))
@@ -132,15 +133,19 @@ public class ExchangeLog implements DisposableBean {
         }
         try {
             JsonNode node = this.json.readTree(body).get(name);
-            return node != null && node.isString() ? cut(node.asString(), 48) : null;
+            return node != null && node.isString() ? node.asString() : null;
         }
         catch (RuntimeException unreadable) {
             return null;
         }
     }
 
-    private static @Nullable String cut(@Nullable String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max);
+    /** The marker that ends a value cut to fit its column. */
+    static final String CUT = "[cut]";
+
+    /** The text as it fits in {@code max} characters: whole, or its start followed by {@link #CUT}. */
+    static @Nullable String cut(@Nullable String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - CUT.length()) + CUT;
     }
 
     @Override

@@ -92,9 +92,16 @@ public final class ExchangeLogging {
             this.path = path;
         }
 
+        /** The most a callback's body may hold; a larger one is refused (413), and the refusal logged. */
+        static final int MAX_CALLBACK_BODY = 60 * 1024;
+
+        /**
+         * Every request the callback endpoint processes, however its path is spelled ({@code /api/payments/callback%73}
+         * and {@code /api/payments/callbacks;x} reach the same handler): compared decoded and normalised.
+         */
         @Override
         protected boolean shouldNotFilter(HttpServletRequest request) {
-            return !this.path.equals(request.getRequestURI());
+            return !this.path.equals(org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request));
         }
 
         @Override
@@ -102,11 +109,36 @@ public final class ExchangeLogging {
                 throws ServletException, IOException {
             Instant started = this.log.now();
             long start = System.nanoTime();
-            ContentCachingRequestWrapper cachedRequest = new ContentCachingRequestWrapper(request, 1 << 20);
+            ContentCachingRequestWrapper cachedRequest = new ContentCachingRequestWrapper(request, MAX_CALLBACK_BODY) {
+                @Override
+                protected void handleContentOverflow(int contentCacheLimit) {
+                    throw new CallbackTooLarge();
+                }
+            };
             ContentCachingResponseWrapper cachedResponse = new ContentCachingResponseWrapper(response);
             String error = null;
+            boolean answered = false;
             try {
-                chain.doFilter(cachedRequest, cachedResponse);
+                try {
+                    if (request.getContentLengthLong() > MAX_CALLBACK_BODY) {
+                        throw new CallbackTooLarge();
+                    }
+                    chain.doFilter(cachedRequest, cachedResponse);
+                }
+                catch (ServletException ex) {
+                    if (!(ex.getCause() instanceof CallbackTooLarge)) {
+                        throw ex;
+                    }
+                    throw new CallbackTooLarge();
+                }
+            }
+            catch (CallbackTooLarge ex) {
+                cachedResponse.resetBuffer();
+                cachedResponse.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+                cachedResponse.setContentType("text/plain");
+                cachedResponse.getWriter().write("refused: a callback holds at most " + MAX_CALLBACK_BODY + " bytes");
+                error = "refused: body over " + MAX_CALLBACK_BODY + " bytes";
+                answered = true;
             }
             catch (IOException | ServletException | RuntimeException ex) {
                 error = ex.toString();
@@ -118,11 +150,19 @@ public final class ExchangeLogging {
                 this.log.record(new ExchangeLog.Entry(ExchangeLog.Direction.INBOUND, request.getMethod(),
                         request.getRequestURI(), headers,
                         new String(cachedRequest.getContentAsByteArray(), StandardCharsets.UTF_8),
-                        error == null ? cachedResponse.getStatus() : 500,
+                        error == null || answered ? cachedResponse.getStatus() : 500,
                         new String(cachedResponse.getContentAsByteArray(), StandardCharsets.UTF_8),
                         (System.nanoTime() - start) / 1_000_000, error, started));
                 cachedResponse.copyBodyToResponse();
             }
+        }
+    }
+
+    /** A callback body over {@link CallbackFilter#MAX_CALLBACK_BODY}. */
+    static final class CallbackTooLarge extends RuntimeException {
+
+        CallbackTooLarge() {
+            super("callback body too large", null, false, false);
         }
     }
 

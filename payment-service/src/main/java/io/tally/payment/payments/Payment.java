@@ -30,7 +30,12 @@ public record Payment(String paymentNo, String orderNo, long amount, String curr
         NOT_PAID,
         /** The payment is abnormal already: nothing more to do. */
         ALREADY_ABNORMAL,
-        /** It does not match what was asked: the payment becomes abnormal. */
+        /**
+         * It is not for this payment at all (another merchant, another trade, another currency): refused, and the
+         * payment is left as it is, so that its genuine callback still applies.
+         */
+        REFUSED,
+        /** Our own trade, but not the amount asked: the payment becomes abnormal. */
         MISMATCH,
         /** It does not match, and it reports money taken after the close: abnormal, and the money is refunded. */
         MISMATCH_CAPTURED_AFTER_CLOSE
@@ -50,7 +55,12 @@ public record Payment(String paymentNo, String orderNo, long amount, String curr
      * @param merchantId our merchant id at the channel
      */
     public CallbackDecision onCallback(Notification notification, String merchantId) {
-        String mismatch = mismatch(notification, merchantId);
+        String notOurs = notOurs(notification, merchantId);
+        if (notOurs != null) {
+            return new CallbackDecision(CallbackOutcome.REFUSED, notOurs);
+        }
+        String mismatch = notification.amount() != this.amount
+                ? "amount " + notification.amount() + " where " + this.amount + " was asked" : null;
         boolean paid = Notification.TRADE_SUCCESS.equals(notification.tradeStatus());
         if (mismatch != null) {
             return new CallbackDecision(this.status == PaymentStatus.CLOSED && paid
@@ -67,16 +77,30 @@ public record Payment(String paymentNo, String orderNo, long amount, String curr
         }, null);
     }
 
-    /** What in the callback is not what this payment asked for, or {@code null} when it all matches. */
-    @Nullable String mismatch(Notification notification, String merchantId) {
+    /** Why a callback is not this payment's at all (another merchant, trade or currency), or {@code null}. */
+    @Nullable String notOurs(Notification notification, String merchantId) {
         if (!merchantId.equals(notification.merchantId())) {
             return "merchant " + notification.merchantId() + " is not ours";
         }
-        if (notification.amount() != this.amount) {
-            return "amount " + notification.amount() + " where " + this.amount + " was asked";
-        }
         if (this.channelTradeNo != null && !this.channelTradeNo.equals(notification.tradeNo())) {
             return "trade " + notification.tradeNo() + " where the channel created " + this.channelTradeNo;
+        }
+        if (!this.currency.equals(notification.currency())) {
+            return "currency " + notification.currency() + " where " + this.currency + " was asked";
+        }
+        return null;
+    }
+
+    /**
+     * What in a trade the channel reports as paid (answering a query, or a close that found it paid) is not what
+     * this payment asked for, or {@code null}: the same checks a callback gets.
+     */
+    public @Nullable String tradeMismatch(io.tally.channel.ChannelMessages.Trade trade) {
+        if (!this.currency.equals(trade.currency())) {
+            return "currency " + trade.currency() + " where " + this.currency + " was asked";
+        }
+        if (trade.captured() != this.amount) {
+            return "captured " + trade.captured() + " where " + this.amount + " was asked";
         }
         return null;
     }

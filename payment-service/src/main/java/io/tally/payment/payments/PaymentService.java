@@ -47,6 +47,11 @@ public class PaymentService {
 
     private final Counter abnormal;
 
+    private final Counter notOurs;
+
+    /** How the outcome of a refused callback begins (its caller answers the channel 403 for it). */
+    public static final String REFUSED = "refused: ";
+
     private final PaymentProperties properties;
 
     private final ApplicationEventPublisher events;
@@ -59,8 +64,11 @@ public class PaymentService {
         this.clock = clock;
         this.properties = properties;
         this.events = events;
+        this.notOurs = Counter.builder("tally.payment.callbacks.not.ours")
+            .description("Signed callbacks refused for naming another merchant, trade or currency (payment untouched)")
+            .register(meters);
         this.abnormal = Counter.builder("tally.payment.abnormal")
-            .description("Callbacks that did not match their payment (amount, merchant, trade)")
+            .description("Callbacks, queries and closes that reported another amount for our own trade")
             .register(meters);
     }
 
@@ -184,6 +192,13 @@ public class PaymentService {
         }
         // Already paid: the capture beat the close. Learn it from the channel, then give the money back.
         Trade trade = this.channel.query(payment.paymentNo());
+        String mismatch = trade != null && trade.paidAt() != null ? payment.tradeMismatch(trade) : null;
+        if (mismatch != null) {
+            // the same checks as a callback's: money was taken, but not what was asked; flag it, give it back
+            abnormal(payment, "close", mismatch, now);
+            refund(payment, "order cancelled; the close answered already paid, but " + mismatch);
+            return;
+        }
         if (payment.status() == PaymentStatus.PAYING && trade != null && trade.paidAt() != null) {
             this.payments.succeed(payment.paymentNo(), trade.tradeNo(), trade.paidAt(), trade.captured(), now);
             this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
@@ -208,6 +223,12 @@ public class PaymentService {
             .orElseThrow(() -> new UnknownPaymentException(notification.outTradeNo()));
         Payment.CallbackDecision decision = payment.onCallback(notification, this.channel.merchantId());
         String outcome = switch (decision.outcome()) {
+            case REFUSED -> {
+                this.notOurs.increment();
+                log.warn("ALERT refused callback {} for payment {}: {}; the payment is left as it is",
+                        notification.notificationId(), payment.paymentNo(), decision.mismatch());
+                yield REFUSED + decision.mismatch();
+            }
             case MISMATCH -> abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
             case MISMATCH_CAPTURED_AFTER_CLOSE -> {
                 String abnormal = abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
@@ -307,9 +328,9 @@ public class PaymentService {
                 yield "closed at the channel";
             }
             case SUCCESS -> {
-                if (trade.captured() != payment.amount()) {
-                    yield abnormal(payment, "query", "captured " + trade.captured() + " where " + payment.amount()
-                            + " was asked", now);
+                String mismatch = payment.tradeMismatch(trade);
+                if (mismatch != null) {
+                    yield abnormal(payment, "query", mismatch, now);
                 }
                 Instant paidAt = trade.paidAt() != null ? trade.paidAt() : now;
                 this.payments.succeed(paymentNo, trade.tradeNo(), paidAt, trade.captured(), now);

@@ -2,6 +2,7 @@ package io.tally.payment.payments;
 
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -70,11 +71,33 @@ class PaymentTests {
     }
 
     @Test
-    void anotherMerchantOrAnotherTradeIsAMismatch() {
-        assertThat(payment(PaymentStatus.PAYING).onCallback(success(700, "M999", "T1"), "M100").mismatch())
-            .isEqualTo("merchant M999 is not ours");
-        assertThat(payment(PaymentStatus.PAYING).onCallback(success(700, "M100", "T2"), "M100").mismatch())
-            .isEqualTo("trade T2 where the channel created T1");
+    void aCallbackForAnotherMerchantTradeOrCurrencyIsRefusedAndLeavesThePaymentAsItIs() {
+        for (PaymentStatus status : List.of(PaymentStatus.PAYING, PaymentStatus.CLOSED)) {
+            Payment payment = payment(status);
+            assertThat(payment.onCallback(success(700, "M999", "T1"), "M100"))
+                .isEqualTo(new Payment.CallbackDecision(CallbackOutcome.REFUSED, "merchant M999 is not ours"));
+            assertThat(payment.onCallback(success(700, "M100", "T2"), "M100"))
+                .isEqualTo(new Payment.CallbackDecision(CallbackOutcome.REFUSED, "trade T2 where the channel created T1"));
+            assertThat(payment.onCallback(new Notification("N1", "M100", "P1", "T1", 700, "USD", Notification.TRADE_SUCCESS,
+                    NOW), "M100"))
+                .isEqualTo(new Payment.CallbackDecision(CallbackOutcome.REFUSED, "currency USD where CNY was asked"));
+        }
+        // the amount, on our own trade and merchant and currency, is what makes a payment abnormal
+        assertThat(payment(PaymentStatus.PAYING).onCallback(success(701, "M100", "T1"), "M100").outcome())
+            .isEqualTo(CallbackOutcome.MISMATCH);
+    }
+
+    @Test
+    void aTradeTheChannelReportsIsCheckedLikeACallback() {
+        Payment payment = payment(PaymentStatus.PAYING);
+        assertThat(payment.tradeMismatch(trade(700, "CNY"))).isNull();
+        assertThat(payment.tradeMismatch(trade(701, "CNY"))).isEqualTo("captured 701 where 700 was asked");
+        assertThat(payment.tradeMismatch(trade(700, "USD"))).isEqualTo("currency USD where CNY was asked");
+    }
+
+    private static io.tally.channel.ChannelMessages.Trade trade(long captured, String currency) {
+        return new io.tally.channel.ChannelMessages.Trade("P1", "T1", 700, currency,
+                io.tally.channel.ChannelMessages.TradeStatus.values()[0], NOW, captured, 0, NOW);
     }
 
     @Test

@@ -24,7 +24,8 @@ import io.tally.payment.payments.UnknownPaymentException;
 /**
  * The channel's callback endpoint. A callback is verified (signature, timestamp, nonce), stored raw under its
  * notification id in its own transaction, then applied; {@code success} is answered only after the effect is
- * committed, so anything else makes the channel send it again.
+ * committed, so anything else makes the channel send it again. A signed callback that names another merchant,
+ * another trade or another currency is refused (403) and changes nothing.
  */
 @RestController
 class CallbackController {
@@ -66,15 +67,38 @@ class CallbackController {
             log.warn("Refused a signed callback that is not a notification: {}", ex.getOriginalMessage());
             return ResponseEntity.badRequest().body("unreadable notification");
         }
+        String malformed = malformed(notification);
+        if (malformed != null) {
+            log.warn("ALERT refused a signed callback that is not a well-formed notification: {}", malformed);
+            return ResponseEntity.badRequest().body("refused: " + malformed);
+        }
         this.payments.store(notification, body);
         try {
             String outcome = this.payments.applyCallback(notification);
             log.debug("Callback {} for {}: {}", notification.notificationId(), notification.outTradeNo(), outcome);
+            if (outcome.startsWith(PaymentService.REFUSED)) {
+                // not this payment's: refused (recorded with the callback and in the exchange log), nothing applied
+                return ResponseEntity.status(HttpStatus.FORBIDDEN).body(outcome);
+            }
             return ResponseEntity.ok(ChannelHeaders.CALLBACK_SUCCESS);
         }
         catch (UnknownPaymentException ex) {
             log.warn("Callback {} names an unknown payment {}", notification.notificationId(), notification.outTradeNo());
             return ResponseEntity.status(HttpStatus.NOT_FOUND).body("unknown trade");
         }
+    }
+
+    /** What makes a parsed notification unusable (a missing field, one longer than what we keep), or {@code null}. */
+    private static @org.jspecify.annotations.Nullable String malformed(Notification n) {
+        if (n.notificationId() == null || n.notificationId().isBlank() || n.notificationId().length() > 64) {
+            return "notificationId missing or longer than 64 characters";
+        }
+        if (n.outTradeNo() == null || n.outTradeNo().isBlank() || n.outTradeNo().length() > 40) {
+            return "outTradeNo missing or longer than 40 characters";
+        }
+        if (n.merchantId() == null || n.tradeNo() == null || n.currency() == null || n.tradeStatus() == null) {
+            return "merchantId, tradeNo, currency and tradeStatus are required";
+        }
+        return null;
     }
 }
