@@ -26,6 +26,11 @@ class ChannelTests {
 
     private final FlowFixtures system = FlowFixtures.channelSystem();
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseTheSystem() {
+        FlowFixtures.release(FlowFixtures.channelSystem());
+    }
+
     private final Invariants invariants = new Invariants(this.system);
 
     private final JdbcTemplate payments = this.system.jdbc(this.system.payment);

@@ -22,6 +22,11 @@ class DeadlineQueryTests {
 
     private final FlowFixtures system = FlowFixtures.deadlineSystem();
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseTheSystem() {
+        FlowFixtures.release(FlowFixtures.deadlineSystem());
+    }
+
     private final Invariants invariants = new Invariants(this.system);
 
     private final JdbcTemplate payments = this.system.jdbc(this.system.payment);

@@ -40,6 +40,11 @@ class FlowTests {
 
     private final FlowFixtures system = FlowFixtures.system();
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseTheSystem() {
+        FlowFixtures.release(FlowFixtures.system());
+    }
+
     private final Invariants invariants = new Invariants(this.system);
 
     @AfterEach

@@ -27,6 +27,11 @@ class ReconciliationTests {
 
     private final FlowFixtures system = FlowFixtures.reconciliationSystem();
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseTheSystem() {
+        FlowFixtures.release(FlowFixtures.reconciliationSystem());
+    }
+
     private final JdbcTemplate payments = this.system.jdbc(this.system.payment);
 
     @Test

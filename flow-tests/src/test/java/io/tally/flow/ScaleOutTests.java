@@ -29,6 +29,11 @@ class ScaleOutTests {
 
     private final FlowFixtures system = FlowFixtures.scaleOutSystem();
 
+    @org.junit.jupiter.api.AfterAll
+    static void releaseTheSystem() {
+        FlowFixtures.release(FlowFixtures.scaleOutSystem());
+    }
+
     private final Invariants invariants = new Invariants(this.system);
 
     @AfterEach
