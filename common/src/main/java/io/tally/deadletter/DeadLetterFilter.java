@@ -48,8 +48,8 @@ public record DeadLetterFilter(@Nullable String source, @Nullable DeadLetterStat
         add(terms, args, "source_queue = ?", this.queue);
         add(terms, args, "failure_kind = ?", this.failureKind);
         add(terms, args, "event_type = ?", this.eventType);
-        add(terms, args, "reason LIKE ?", like(this.reason));
-        add(terms, args, "exception LIKE ?", like(this.exception));
+        add(terms, args, "reason LIKE ?", io.tally.jdbc.SqlLike.containing(this.reason));
+        add(terms, args, "exception LIKE ?", io.tally.jdbc.SqlLike.containing(this.exception));
         add(terms, args, "last_failed_at >= ?", this.from != null ? io.tally.jdbc.SqlTime.of(this.from) : null);
         add(terms, args, "last_failed_at < ?", this.to != null ? io.tally.jdbc.SqlTime.of(this.to) : null);
         return String.join(" AND ", terms);
@@ -66,13 +66,5 @@ public record DeadLetterFilter(@Nullable String source, @Nullable DeadLetterStat
             terms.add(term);
             args.add(value);
         }
-    }
-
-    /** A LIKE pattern for text contained anywhere, its own wildcards escaped. */
-    private static @Nullable String like(@Nullable String text) {
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
     }
 }

@@ -68,9 +68,10 @@ public final class OutboxDeadRows {
                 terms.add("event_type = ?");
                 args.add(this.eventType);
             }
-            if (this.errorContains != null && !this.errorContains.isEmpty()) {
+            String errorLike = io.tally.jdbc.SqlLike.containing(this.errorContains);
+            if (errorLike != null) {
                 terms.add("last_error LIKE ?");
-                args.add("%" + this.errorContains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+                args.add(errorLike);
             }
             if (this.from != null) {
                 terms.add("next_attempt_at >= ?");

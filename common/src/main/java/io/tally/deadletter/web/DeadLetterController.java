@@ -31,7 +31,7 @@ import io.tally.deadletter.DeadLetterStatus;
 @RequestMapping("/api/admin/dead-letters")
 public class DeadLetterController {
 
-    static final String PROBLEM_BASE = "https://tally.example/problems/";
+    static final String PROBLEM_BASE = io.tally.http.Problems.BASE;
 
     private final DeadLetterOperations operations;
 
@@ -148,10 +148,8 @@ public class DeadLetterController {
 
     @ExceptionHandler(DeadLetterOperations.CountChangedException.class)
     ResponseEntity<ProblemDetail> countChanged(DeadLetterOperations.CountChangedException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
-        problem.setType(URI.create(PROBLEM_BASE + "count-changed"));
-        problem.setTitle("The filter matches another count than the dry run's");
-        return ResponseEntity.status(HttpStatus.CONFLICT).body(problem);
+        return ResponseEntity.status(HttpStatus.CONFLICT).body(io.tally.http.Problems.of(HttpStatus.CONFLICT,
+                "count-changed", "The filter matches another count than the dry run's", ex.getMessage()));
     }
 
     @ExceptionHandler(IllegalStateException.class)
