@@ -169,10 +169,10 @@ class ChannelTests {
     }
 
     @Test
-    void theExchangeLogKeepsEveryExchangeOfAPaymentEvenOfARolledBackTransaction() {
+    void theExchangeLogKeepsEveryExchangeOfAPaymentEvenOfAFailedCall() {
         String orderNo = awaitingOrder("rosa");
         String paymentNo = createPayment(orderNo);
-        // The close on cancellation fails once: the handler's transaction rolls back and is retried.
+        // The close on cancellation fails once: the cancellation commits, and the close is tried again.
         this.system.faults(Map.of("failCloses", 1));
         this.system.cancel(orderNo);
         await().atMost(CONVERGED)

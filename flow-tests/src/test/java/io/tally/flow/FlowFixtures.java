@@ -64,7 +64,8 @@ final class FlowFixtures implements Endpoints {
     private static final List<String> FAST_CHECKS = List.of("--payment.checks.query-delays=1500ms,400ms,800ms",
             "--payment.checks.deadline-queries=",
             "--payment.checks.query-max-attempts=6", "--payment.checks.refund-delays=300ms,600ms",
-            "--payment.checks.refund-max-attempts=5", "--payment.checks.lease=10s");
+            "--payment.checks.refund-max-attempts=5", "--payment.checks.lease=10s",
+            "--payment.checks.close-delays=300ms,600ms");
 
     final ConfigurableApplicationContext gateway;
 
@@ -181,7 +182,7 @@ final class FlowFixtures implements Endpoints {
                 "--tally.topology.delete-on-close=false", "--payment.checks.query-delays=6s,400ms,800ms",
                 "--payment.checks.deadline-queries=",
                 "--payment.checks.query-max-attempts=10", "--payment.checks.refund-delays=300ms,600ms",
-                "--payment.checks.lease=10s", "--payment.checks.batch=1"));
+                "--payment.checks.lease=10s", "--payment.checks.batch=1", "--payment.checks.close-delays=300ms,600ms"));
     }
 
     /**

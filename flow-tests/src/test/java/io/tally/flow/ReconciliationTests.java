@@ -19,7 +19,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A reconciliation over a day with injected differences, on a system of its own (so that its channel's
  * statement holds only this test's trades): it finds exactly those, repairs the safe one, parks the others for
- * an operator, holds the one at the cut-off over to the next day, and records the operator's decision.
+ * an operator, holds the one at the cut-off over to the next day, and records the operator's decision. Money
+ * captured after a close and refunded reconciles clean.
  */
 class ReconciliationTests {
 
@@ -48,6 +49,19 @@ class ReconciliationTests {
         this.system.faults(Map.of("captureAfterClose", true, "captureWithoutCallback", true));
         assertThat(this.system.pay(b, null).status()).isEqualTo(200);
         this.system.faults(Map.of());
+
+        // I: closed here on the user's cancel, captured at the channel afterwards, and its callback says so: refunded
+        // here with the captured amount recorded, so it reconciles clean (it used to be a false AMOUNT_MISMATCH).
+        String iOrder = awaitingOrder("i");
+        String i = createPayment(iOrder);
+        this.system.cancel(iOrder);
+        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(i).get("status").asString()));
+        this.system.faults(Map.of("captureAfterClose", true));
+        assertThat(this.system.pay(i, null).status()).isEqualTo(200);
+        this.system.faults(Map.of());
+        await().atMost(CONVERGED).until(() -> refundStatus(i).equals("SUCCEEDED"));
+        assertThat(this.payments.queryForObject("SELECT captured_amount FROM payment WHERE payment_no = ?", Long.class, i))
+            .isEqualTo(300);
 
         // C and G: a success here that the channel never captured (a local bug), G close to the day's end.
         String c = unpaidPayment("c");

@@ -56,12 +56,14 @@ class Faults {
      * flight at the channel when the merchant closed the trade
      * @param refuseRefunds the next n refunds are refused with 400, as a channel refuses a refund it will never
      * accept (retrying the same request cannot help)
+     * @param slowCreatesMs trade creations answer only after this delay (the trade is created after it)
      */
     record Settings(@Nullable Integer duplicateCallbacks, @Nullable Integer duplicateCopies,
             @Nullable Integer dropCallbacks, @Nullable Long callbackDelayMs, @Nullable Integer reorderCallbacks,
             @Nullable Boolean tamperAmount, @Nullable Boolean captureWithoutCallback, @Nullable Integer failQueries,
             @Nullable Integer failCloses, @Nullable Integer failRefunds, @Nullable Long slowCallsMs,
-            @Nullable Boolean captureAfterClose, @Nullable Integer tamperCallbacks, @Nullable Integer refuseRefunds) {
+            @Nullable Boolean captureAfterClose, @Nullable Integer tamperCallbacks, @Nullable Integer refuseRefunds,
+            @Nullable Long slowCreatesMs) {
     }
 
     /** How a paid trade calls back, decided once when it is paid. */
@@ -98,6 +100,8 @@ class Faults {
 
     private int refuseRefunds;
 
+    private long slowCreatesMs;
+
     // what was applied, guarded by this
 
     private long duplicated;
@@ -126,7 +130,7 @@ class Faults {
         return new Settings(this.duplicateCallbacks, this.duplicateCopies, this.dropCallbacks, this.callbackDelayMs,
                 this.reorderCallbacks, this.tamperAmount, this.captureWithoutCallback, this.failQueries,
                 this.failCloses, this.failRefunds, this.slowCallsMs, this.captureAfterClose, this.tamperCallbacks,
-                this.refuseRefunds);
+                this.refuseRefunds, this.slowCreatesMs);
     }
 
     synchronized Applied applied() {
@@ -151,11 +155,12 @@ class Faults {
         this.failRefunds = or(update.failRefunds(), this.failRefunds);
         this.slowCallsMs = or(update.slowCallsMs(), this.slowCallsMs);
         this.refuseRefunds = or(update.refuseRefunds(), this.refuseRefunds);
+        this.slowCreatesMs = or(update.slowCreatesMs(), this.slowCreatesMs);
         return current();
     }
 
     synchronized void clear() {
-        set(new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false, 0, 0));
+        set(new Settings(0, 5, 0, 0L, 0, false, false, 0, 0, 0, 0L, false, 0, 0, 0L));
     }
 
     synchronized boolean captureAfterClose() {
@@ -232,6 +237,17 @@ class Faults {
             Thread.sleep(slow); // the injected slowness itself, not a synchronisation
         }
         return fail;
+    }
+
+    /** Waits as long as {@code slowCreatesMs} says before a trade is created. */
+    void beforeCreate() throws InterruptedException {
+        long slow;
+        synchronized (this) {
+            slow = this.slowCreatesMs;
+        }
+        if (slow > 0) {
+            Thread.sleep(slow); // the injected slowness itself, not a synchronisation
+        }
     }
 
     /** Whether this refund is refused (consuming one of {@code refuseRefunds}). */

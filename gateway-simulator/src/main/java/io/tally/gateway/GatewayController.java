@@ -49,7 +49,8 @@ class GatewayController {
     }
 
     @PostMapping("/trades")
-    ResponseEntity<Trade> create(@RequestBody CreateTrade request) {
+    ResponseEntity<Trade> create(@RequestBody CreateTrade request) throws InterruptedException {
+        this.faults.beforeCreate();
         return ResponseEntity.status(HttpStatus.CREATED).body(this.trades.create(request));
     }
 

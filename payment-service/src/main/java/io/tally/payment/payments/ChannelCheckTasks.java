@@ -6,7 +6,10 @@ import org.springframework.transaction.event.TransactionalEventListener;
 
 import io.tally.maintenance.PeriodicTask;
 
-/** Runs the active queries and the refunds on their poll, and a refund as soon as its request commits. */
+/**
+ * Runs the active queries, the closes and the refunds on their poll, and a close or a refund as soon as its request
+ * commits.
+ */
 @Configuration(proxyBeanMethods = false)
 class ChannelCheckTasks {
 
@@ -29,8 +32,31 @@ class ChannelCheckTasks {
     }
 
     @Bean
+    PeriodicTask paymentCloses(ChannelChecks checks, PaymentProperties properties) {
+        return new PeriodicTask("payment-closes", properties.poll(), properties.poll(), () -> {
+            while (checks.runCloses() == properties.batch()) {
+                // more are due
+            }
+        }, true);
+    }
+
+    @Bean
     RefundWakeUp refundWakeUp(PeriodicTask paymentRefunds) {
         return new RefundWakeUp(paymentRefunds);
+    }
+
+    @Bean
+    CloseWakeUp closeWakeUp(PeriodicTask paymentCloses) {
+        return new CloseWakeUp(paymentCloses);
+    }
+
+    /** Wakes the close task when a close recorded as due commits (a cancellation, or a trade born after it). */
+    record CloseWakeUp(PeriodicTask closes) {
+
+        @TransactionalEventListener(fallbackExecution = true)
+        void closeRequested(PaymentService.CloseRequested event) {
+            this.closes.wakeUp();
+        }
     }
 
     /** Wakes the refund task when a refund request commits. */

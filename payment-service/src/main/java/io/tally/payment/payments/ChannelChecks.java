@@ -14,13 +14,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClientException;
 
+import io.tally.channel.ChannelMessages.CloseOutcome;
+import io.tally.channel.ChannelMessages.CloseResult;
 import io.tally.channel.ChannelMessages.Refund;
 import io.tally.channel.ChannelMessages.Trade;
 import io.tally.payment.channel.ChannelClient;
 
 /**
- * What payment-service asks the channel on its own: active queries of payments without callback, and refunds
- * until the channel confirms them. Both are scheduled in the database ({@code next_query_at},
+ * What payment-service asks the channel on its own: active queries of payments without callback, closes of the
+ * trades of cancelled orders, and refunds until the channel confirms them. All are scheduled in the database ({@code next_query_at},
  * {@code next_attempt_at}), so they survive restarts, and claimed with {@code FOR UPDATE SKIP LOCKED} and a lease,
  * so several instances never work on one payment or refund at once. A refund is always requested with the
  * number derived from its payment.
@@ -48,6 +50,8 @@ public class ChannelChecks {
 
     private final Counter queries;
 
+    private final Counter failedCloses;
+
     ChannelChecks(Payments payments, PaymentService service, ChannelClient channel, TransactionTemplate transaction,
             Clock clock, PaymentProperties properties, MeterRegistry meters) {
         this.payments = payments;
@@ -61,6 +65,9 @@ public class ChannelChecks {
             .register(meters);
         this.flaggedRefunds = Counter.builder("tally.refund.flagged")
             .description("Refunds not confirmed after every attempt, or refused, flagged for an operator")
+            .register(meters);
+        this.failedCloses = Counter.builder("tally.payment.close.failures")
+            .description("Closes of a cancelled order's trade that got no usable answer from the channel (each is tried again)")
             .register(meters);
         this.queries = Counter.builder("tally.payment.queries")
             .description("Queries of a payment's trade asked of the channel by this instance")
@@ -83,6 +90,50 @@ public class ChannelChecks {
                 now.plus(this.properties.lease()), this.properties.batch()));
         due.forEach(this::issue);
         return due.size();
+    }
+
+    /** Closes the due trades of cancelled orders; answers how many. */
+    int runCloses() {
+        Instant now = this.clock.instant();
+        List<String> due = this.transaction.execute(status -> this.payments.claimCloses(now,
+                now.plus(this.properties.lease()), this.properties.batch()));
+        due.forEach(this::close);
+        return due.size();
+    }
+
+    /**
+     * Closes the trade of a payment whose order was cancelled, outside any transaction, then applies the answer
+     * in a transaction of its own; a close that gets no usable answer is tried again on the backoff.
+     * @return what was done
+     */
+    public String close(String paymentNo) {
+        CloseResult answer;
+        Trade trade = null;
+        try {
+            answer = this.channel.close(paymentNo);
+            if (answer.outcome() == CloseOutcome.ALREADY_PAID) {
+                trade = this.channel.query(paymentNo);
+            }
+        }
+        catch (RestClientException ex) {
+            return closeFailed(paymentNo, "close failed: " + ex.getMessage());
+        }
+        String done = this.service.applyClose(paymentNo, answer.outcome(), trade);
+        if (done == null) {
+            return closeFailed(paymentNo, "the close answered already paid, but the trade shows no payment");
+        }
+        log.info("Close of payment {}: {}", paymentNo, done);
+        return done;
+    }
+
+    private String closeFailed(String paymentNo, String why) {
+        Instant now = this.clock.instant();
+        int attempts = this.payments.closeAttempts(paymentNo) + 1;
+        Instant next = now.plus(PaymentProperties.delay(this.properties.closeDelays(), attempts - 1));
+        this.transaction.executeWithoutResult(status -> this.payments.closeFailed(paymentNo, next));
+        this.failedCloses.increment();
+        log.warn("Close {} of payment {} failed ({}); next attempt at {}", attempts, paymentNo, why, next);
+        return why + "; next attempt at " + next;
     }
 
     /** Queries one payment now and applies what the channel answers; answers what was learnt. */

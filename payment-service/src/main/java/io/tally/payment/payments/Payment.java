@@ -91,6 +91,55 @@ public record Payment(String paymentNo, String orderNo, long amount, String curr
         return null;
     }
 
+    /** What the answer to the close of a cancelled order's trade means for the payment. */
+    public enum CloseOutcome {
+        /** Closed, and the payment was paying: it is closed. */
+        CLOSE,
+        /** Nothing to do: closed or settled already. */
+        NOTHING,
+        /** Paid as asked before the close reached it: the payment succeeds, and the money is refunded. */
+        SUCCEED_AND_REFUND,
+        /** Paid, but not what was asked: the payment becomes abnormal, and the money is refunded. */
+        ABNORMAL_AND_REFUND,
+        /** Paid (the payment is closed, abnormal or succeeded already): the money is refunded. */
+        REFUND,
+        /** The close says paid but the trade shows no payment: nothing can be decided yet; the close is tried again. */
+        UNCONFIRMED
+    }
+
+    /**
+     * A close's meaning for the payment.
+     *
+     * @param outcome what to do
+     * @param mismatch what did not match (for {@code ABNORMAL_AND_REFUND}), else {@code null}
+     */
+    public record CloseDecision(CloseOutcome outcome, @Nullable String mismatch) {
+    }
+
+    /**
+     * Decides what the channel's answer to the close of this payment's trade (its order was cancelled) means for
+     * the payment as it is now.
+     * @param answer what the close did
+     * @param trade the trade as a query found it after a close that answered already paid, else {@code null}
+     */
+    public CloseDecision onClose(io.tally.channel.ChannelMessages.CloseOutcome answer,
+            io.tally.channel.ChannelMessages.@Nullable Trade trade) {
+        if (answer == io.tally.channel.ChannelMessages.CloseOutcome.CLOSED) {
+            return new CloseDecision(this.status == PaymentStatus.PAYING ? CloseOutcome.CLOSE : CloseOutcome.NOTHING, null);
+        }
+        if (trade == null || trade.paidAt() == null) {
+            return new CloseDecision(CloseOutcome.UNCONFIRMED, null);
+        }
+        String mismatch = tradeMismatch(trade);
+        return switch (this.status) {
+            case PAYING, SUCCEEDED -> mismatch != null ? new CloseDecision(CloseOutcome.ABNORMAL_AND_REFUND, mismatch)
+                    : new CloseDecision(this.status == PaymentStatus.PAYING ? CloseOutcome.SUCCEED_AND_REFUND
+                            : CloseOutcome.REFUND, null);
+            case CLOSED, ABNORMAL -> new CloseDecision(CloseOutcome.REFUND, null);
+            case REFUNDING, REFUNDED -> new CloseDecision(CloseOutcome.NOTHING, null);
+        };
+    }
+
     /**
      * What in a trade the channel reports as paid (answering a query, or a close that found it paid) is not what
      * this payment asked for, or {@code null}: the same checks a callback gets.

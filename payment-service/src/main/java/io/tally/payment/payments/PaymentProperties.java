@@ -20,12 +20,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param deadlineQueries when a payment still without an answer is also queried, after the deadline shown to the
  * user (0s: at the deadline; 30s: in the grace before the order is cancelled), whatever {@code queryDelays} says,
  * so that a payment made in time whose callback was lost is applied before the cancellation; empty for none
+ * @param closeDelays the waits between attempts of a close of a cancelled order's trade that the channel did not
+ * answer; the last one repeats (a close is tried until the channel answers: until then the trade is open)
  */
 @ConfigurationProperties("payment.checks")
 public record PaymentProperties(@DefaultValue({ "1m", "5m", "15m", "1h" }) List<Duration> queryDelays,
         @DefaultValue("27") int queryMaxAttempts, @DefaultValue({ "10s", "1m", "5m", "15m", "1h" }) List<Duration> refundDelays,
         @DefaultValue("20") int refundMaxAttempts, @DefaultValue("1s") Duration poll, @DefaultValue("20") int batch,
-        @DefaultValue("1m") Duration lease, @DefaultValue({ "0s", "30s" }) List<Duration> deadlineQueries) {
+        @DefaultValue("1m") Duration lease, @DefaultValue({ "0s", "30s" }) List<Duration> deadlineQueries,
+        @DefaultValue({ "5s", "30s", "1m", "5m" }) List<Duration> closeDelays) {
 
     public PaymentProperties {
         deadlineQueries = deadlineQueries.stream().sorted().toList();

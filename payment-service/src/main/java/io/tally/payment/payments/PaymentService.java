@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.client.HttpClientErrorException;
 
 import io.tally.channel.ChannelMessages.CloseOutcome;
 import io.tally.channel.ChannelMessages.Notification;
@@ -56,9 +58,12 @@ public class PaymentService {
 
     private final ApplicationEventPublisher events;
 
+    private final TransactionTemplate transaction;
+
     PaymentService(Payments payments, ChannelClient channel, Outbox outbox, Clock clock, MeterRegistry meters,
-            PaymentProperties properties, ApplicationEventPublisher events) {
+            PaymentProperties properties, ApplicationEventPublisher events, TransactionTemplate transaction) {
         this.payments = payments;
+        this.transaction = transaction;
         this.channel = channel;
         this.outbox = outbox;
         this.clock = clock;
@@ -108,12 +113,48 @@ public class PaymentService {
     /**
      * Creates the payment and its channel trade, whose absolute expiry is the order's shown deadline. An open
      * payment of the order is answered instead of a second one, so an order never has two trades open.
+     * <p>
+     * No transaction is open while the channel is called: the payment is recorded and committed first (the intent),
+     * then the trade is created, then its number is recorded. The channel creates one trade per payment number, so
+     * a payment whose creation did not get an answer gets its trade when it is asked for again (the same request, or
+     * any payment request for the order); one the channel refused is withdrawn. A payment whose order was cancelled
+     * while its trade was being opened has that trade closed once it exists.
      * @param token a one-time payment token to consume, or {@code null}
      * @throws NotPayableException when the order is unknown, cancelled, paid or past its deadline, or the token
      * is not valid for it
+     * @throws org.springframework.web.client.RestClientException when the channel cannot be reached or refuses the
+     * trade: the order stays payable
      */
-    @Transactional
     public Created create(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token) {
+        Created started = this.transaction.execute(status -> start(orderNo, request, token));
+        Payment payment = started.payment();
+        if (payment.status() != PaymentStatus.PAYING || payment.channelTradeNo() != null) {
+            return started;
+        }
+        Trade trade;
+        try {
+            trade = this.channel.createTrade(payment.paymentNo(), payment.amount(), payment.currency(), payment.expireAt(),
+                    "Order " + orderNo);
+        }
+        catch (HttpClientErrorException refused) {
+            // the channel refused to open it: no trade exists, so the attempt is withdrawn and the order stays payable
+            this.transaction.executeWithoutResult(status -> this.payments.withdraw(payment.paymentNo()));
+            throw refused;
+        }
+        boolean reopened = Boolean.TRUE.equals(this.transaction.execute(
+                status -> this.payments.tradeCreated(payment.paymentNo(), trade.tradeNo(), this.clock.instant())));
+        if (reopened) {
+            this.events.publishEvent(new CloseRequested(payment.paymentNo()));
+        }
+        Payment created = get(payment.paymentNo());
+        if (created.status() != PaymentStatus.PAYING) {
+            throw new NotPayableException(orderNo, "it was cancelled while its trade was being opened");
+        }
+        return new Created(created, started.isNew());
+    }
+
+    /** The transaction of {@link #create}: the checks, and the payment recorded (or the open one found). */
+    private Created start(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token) {
         if (request != null) {
             var existing = this.payments.findByIdempotencyKey(request.key());
             if (existing.isPresent()) {
@@ -146,12 +187,8 @@ public class PaymentService {
             }
         }
         String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
-        this.payments.insert(paymentNo, order, request, now,
-                this.properties.nextQuery(now, 0, order.payDeadline()));
-        Trade trade = this.channel.createTrade(paymentNo, order.amount(), order.currency(), order.payDeadline(),
-                "Order " + orderNo);
-        this.payments.tradeCreated(paymentNo, trade.tradeNo());
-        return new Created(get(paymentNo), true);
+        this.payments.insert(paymentNo, order, request, now, this.properties.nextQuery(now, 0, order.payDeadline()));
+        return new Created(this.payments.find(paymentNo).orElseThrow(), true);
     }
 
     /** Issues a one-time payment token for an order, valid until its deadline. */
@@ -166,8 +203,10 @@ public class PaymentService {
     }
 
     /**
-     * The order was cancelled: no payment may start any more; an open trade is closed, and money the channel
-     * captured anyway is refunded once.
+     * The order was cancelled: no payment may start any more; an open trade is to be closed, and money the channel
+     * captured already is refunded once. Nothing here calls the channel: the closes are recorded as due and
+     * carried out after the commit ({@link CloseRequested}), so the cancellation commits whatever the channel
+     * answers, and a close that fails is retried by the background checks.
      */
     @Transactional
     public void orderCancelled(String orderNo, String reason) {
@@ -175,7 +214,10 @@ public class PaymentService {
         this.payments.cancelPayable(orderNo, reason, now);
         for (Payment payment : this.payments.lockOfOrder(orderNo)) {
             switch (payment.status()) {
-                case PAYING, ABNORMAL -> closeOrRefund(payment, now);
+                case PAYING, ABNORMAL -> {
+                    this.payments.closeDue(payment.paymentNo(), now);
+                    this.events.publishEvent(new CloseRequested(payment.paymentNo()));
+                }
                 case SUCCEEDED -> refund(payment, "order " + orderNo + " cancelled (" + reason + ") after payment");
                 case CLOSED, REFUNDING, REFUNDED -> log.debug("Payment {} is {}: nothing to undo", payment.paymentNo(),
                         payment.status());
@@ -183,31 +225,66 @@ public class PaymentService {
         }
     }
 
-    private void closeOrRefund(Payment payment, Instant now) {
-        if (this.channel.close(payment.paymentNo()).outcome() == CloseOutcome.CLOSED) {
-            if (payment.status() == PaymentStatus.PAYING) {
-                this.payments.move(payment.paymentNo(), PaymentStatus.PAYING, PaymentStatus.CLOSED, now);
+    /** A close of the payment's trade was recorded as due; published in the recording transaction. */
+    public record CloseRequested(String paymentNo) {
+    }
+
+    /**
+     * Applies what the channel answered to the close of a cancelled order's trade, under the payment's lock.
+     * @param answer what the close did
+     * @param trade the channel's view of the trade when the close answered already paid, else {@code null}
+     * @return what was done, or {@code null} when the answer cannot be acted on yet (the close is tried again)
+     */
+    @Transactional
+    public @Nullable String applyClose(String paymentNo, CloseOutcome answer, @Nullable Trade trade) {
+        Instant now = this.clock.instant();
+        Payment payment = this.payments.lock(paymentNo).orElseThrow(() -> new UnknownPaymentException(paymentNo));
+        Payment.CloseDecision decision = payment.onClose(answer, trade);
+        String done = switch (decision.outcome()) {
+            case CLOSE -> {
+                this.payments.move(paymentNo, PaymentStatus.PAYING, PaymentStatus.CLOSED, now);
+                yield "closed";
             }
-            return;
+            case NOTHING -> "nothing to close: the payment is " + payment.status();
+            case SUCCEED_AND_REFUND -> {
+                paid(payment, trade.tradeNo(), trade.paidAt(), trade.captured(), now);
+                yield "already paid: refund requested";
+            }
+            case ABNORMAL_AND_REFUND -> {
+                capturedBy(payment, trade, now);
+                String abnormal = abnormal(payment, "close", decision.mismatch(), now);
+                refund(payment, "order cancelled; the close answered already paid, but " + decision.mismatch());
+                yield abnormal + "; refund requested";
+            }
+            case REFUND -> {
+                if (payment.status() != PaymentStatus.SUCCEEDED) {
+                    capturedBy(payment, trade, now);
+                }
+                refund(payment, "order cancelled; the close answered already paid");
+                yield "already paid: refund requested";
+            }
+            case UNCONFIRMED -> null;
+        };
+        if (done != null) {
+            this.payments.closeDone(paymentNo);
         }
-        // Already paid: the capture beat the close. Learn it from the channel, then give the money back.
-        Trade trade = this.channel.query(payment.paymentNo());
-        String mismatch = trade != null && trade.paidAt() != null ? payment.tradeMismatch(trade) : null;
-        if (mismatch != null) {
-            // the same checks as a callback's: money was taken, but not what was asked; flag it, give it back
-            abnormal(payment, "close", mismatch, now);
-            refund(payment, "order cancelled; the close answered already paid, but " + mismatch);
-            return;
+        return done;
+    }
+
+    /**
+     * The payment is paid as asked: it succeeds, and its success is published; if its order is cancelled (the
+     * cancellation came first), the money is refunded.
+     * @return whether it was refunded
+     */
+    private boolean paid(Payment payment, String tradeNo, Instant paidAt, long captured, Instant now) {
+        this.payments.succeed(payment.paymentNo(), tradeNo, paidAt, captured, now);
+        this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
+                payment.amount(), tradeNo, paidAt));
+        if (this.payments.orderCancelled(payment.orderNo())) {
+            refund(get(payment.paymentNo()), "paid for a cancelled order");
+            return true;
         }
-        if (payment.status() == PaymentStatus.PAYING && trade != null && trade.paidAt() != null) {
-            this.payments.succeed(payment.paymentNo(), trade.tradeNo(), trade.paidAt(), trade.captured(), now);
-            this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
-                    payment.amount(), trade.tradeNo(), trade.paidAt()));
-            refund(get(payment.paymentNo()), "order cancelled; the close answered already paid");
-        }
-        else {
-            refund(payment, "order cancelled; the close of an abnormal payment answered already paid");
-        }
+        return false;
     }
 
     /**
@@ -229,22 +306,24 @@ public class PaymentService {
                         notification.notificationId(), payment.paymentNo(), decision.mismatch());
                 yield REFUSED + decision.mismatch();
             }
-            case MISMATCH -> abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
+            case MISMATCH -> {
+                if (Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
+                    capturedBy(payment, notification, now);
+                }
+                yield abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
+            }
             case MISMATCH_CAPTURED_AFTER_CLOSE -> {
+                capturedBy(payment, notification, now);
                 String abnormal = abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now);
                 // Money was taken after the close, whatever the callback says of it: give back what we asked.
                 refund(payment, "captured after close; the callback did not match: " + decision.mismatch());
                 yield abnormal + "; captured after close: refund requested";
             }
             case NOT_PAID -> "ignored: trade status " + notification.tradeStatus();
-            case SUCCEED -> {
-                this.payments.succeed(payment.paymentNo(), notification.tradeNo(), notification.paidAt(),
-                        notification.amount(), now);
-                this.outbox.publish(payment.orderNo(), new PaymentSucceeded(payment.paymentNo(), payment.orderNo(),
-                        payment.amount(), notification.tradeNo(), notification.paidAt()));
-                yield "succeeded";
-            }
+            case SUCCEED -> paid(payment, notification.tradeNo(), notification.paidAt(), notification.amount(), now)
+                    ? "succeeded; refunded: the order is cancelled" : "succeeded";
             case REFUND_CAPTURED_AFTER_CLOSE -> {
+                capturedBy(payment, notification, now);
                 refund(payment, "captured after the trade was closed");
                 yield "captured after close: refunded";
             }
@@ -253,6 +332,15 @@ public class PaymentService {
         };
         this.payments.callbackProcessed(notification.notificationId(), outcome, now);
         return outcome;
+    }
+
+    private void capturedBy(Payment payment, Notification notification, Instant now) {
+        this.payments.captured(payment.paymentNo(), notification.tradeNo(), notification.paidAt(), notification.amount(),
+                now);
+    }
+
+    private void capturedBy(Payment payment, Trade trade, Instant now) {
+        this.payments.captured(payment.paymentNo(), trade.tradeNo(), trade.paidAt(), trade.captured(), now);
     }
 
     private String abnormal(Payment payment, String source, String mismatch, Instant now) {
@@ -330,17 +418,12 @@ public class PaymentService {
             case SUCCESS -> {
                 String mismatch = payment.tradeMismatch(trade);
                 if (mismatch != null) {
+                    capturedBy(payment, trade, now);
                     yield abnormal(payment, "query", mismatch, now);
                 }
                 Instant paidAt = trade.paidAt() != null ? trade.paidAt() : now;
-                this.payments.succeed(paymentNo, trade.tradeNo(), paidAt, trade.captured(), now);
-                this.outbox.publish(payment.orderNo(), new PaymentSucceeded(paymentNo, payment.orderNo(),
-                        payment.amount(), trade.tradeNo(), paidAt));
-                if (this.payments.orderCancelled(payment.orderNo())) {
-                    refund(get(paymentNo), "paid (found by query) for a cancelled order");
-                    yield "paid, found by query; refunded: the order is cancelled";
-                }
-                yield "paid, found by query";
+                yield paid(payment, trade.tradeNo(), paidAt, trade.captured(), now)
+                        ? "paid, found by query; refunded: the order is cancelled" : "paid, found by query";
             }
         };
     }
@@ -356,6 +439,7 @@ public class PaymentService {
         return switch (payment.status()) {
             case PAYING -> applyQuery(paymentNo, trade);
             case CLOSED -> {
+                capturedBy(payment, trade, Instant.now(this.clock));
                 refund(payment, "captured after close, found by reconciliation");
                 yield "captured after close: refund requested";
             }

@@ -179,8 +179,58 @@ class Payments {
             @Nullable String reason) {
     }
 
-    void tradeCreated(String paymentNo, String tradeNo) {
-        this.jdbc.sql("UPDATE payment SET channel_trade_no = ? WHERE payment_no = ?").params(tradeNo, paymentNo).update();
+    /**
+     * Records the trade the channel created for the payment.
+     * @return whether the payment was closed meanwhile (its order was cancelled while the trade was being opened),
+     * in which case a close of the trade, which exists now, is made due
+     */
+    boolean tradeCreated(String paymentNo, String tradeNo, Instant now) {
+        this.jdbc.sql("UPDATE payment SET channel_trade_no = ? WHERE payment_no = ? AND channel_trade_no IS NULL")
+            .params(tradeNo, paymentNo).update();
+        return this.jdbc.sql("UPDATE payment SET close_due_at = :now, close_attempts = 0 WHERE payment_no = :paymentNo AND status = :closed")
+            .param("now", SqlTime.of(now)).param("paymentNo", paymentNo).param("closed", PaymentStatus.CLOSED.name())
+            .update() == 1;
+    }
+
+    /** Withdraws a payment whose trade the channel refused to create (none exists). */
+    void withdraw(String paymentNo) {
+        this.jdbc.sql("DELETE FROM payment WHERE payment_no = :paymentNo AND status = :paying AND channel_trade_no IS NULL")
+            .param("paymentNo", paymentNo).param("paying", PaymentStatus.PAYING.name()).update();
+    }
+
+    /** Makes a close of the payment's trade due now. */
+    void closeDue(String paymentNo, Instant now) {
+        this.jdbc.sql("UPDATE payment SET close_due_at = ?, close_attempts = 0 WHERE payment_no = ?")
+            .params(SqlTime.of(now), paymentNo).update();
+    }
+
+    /** The close of the payment's trade is done: the channel answered and the answer is applied. */
+    void closeDone(String paymentNo) {
+        this.jdbc.sql("UPDATE payment SET close_due_at = NULL WHERE payment_no = ?").param(paymentNo).update();
+    }
+
+    /** A close failed: it is tried again at {@code next}. */
+    void closeFailed(String paymentNo, Instant next) {
+        this.jdbc.sql("UPDATE payment SET close_attempts = close_attempts + 1, close_due_at = ? WHERE payment_no = ?")
+            .params(SqlTime.of(next), paymentNo).update();
+    }
+
+    int closeAttempts(String paymentNo) {
+        return this.jdbc.sql("SELECT close_attempts FROM payment WHERE payment_no = ?").param(paymentNo)
+            .query(Integer.class).single();
+    }
+
+    /** Claims due closes: locked, skipped by other instances, leased until {@code leaseUntil}. */
+    List<String> claimCloses(Instant now, Instant leaseUntil, int limit) {
+        List<String> due = this.jdbc.sql("""
+                SELECT payment_no FROM payment WHERE close_due_at <= :now
+                ORDER BY close_due_at LIMIT :limit FOR UPDATE SKIP LOCKED""")
+            .param("now", SqlTime.of(now)).param("limit", limit).query(String.class).list();
+        if (!due.isEmpty()) {
+            this.jdbc.sql("UPDATE payment SET close_due_at = :lease WHERE payment_no IN (:due)")
+                .param("lease", SqlTime.of(leaseUntil)).param("due", due).update();
+        }
+        return due;
     }
 
     Optional<Payment> find(String paymentNo) {
@@ -231,6 +281,19 @@ class Payments {
     boolean succeed(String paymentNo, String tradeNo, Instant paidAt, long captured, Instant now) {
         return this.jdbc.sql(SUCCEED).param("tradeNo", tradeNo).param("paidAt", SqlTime.of(paidAt))
             .param("captured", captured).param("now", SqlTime.of(now)).param("paymentNo", paymentNo).update() == 1;
+    }
+
+    /**
+     * Records money the channel captured for a payment that does not succeed (captured after its close, or not the
+     * amount asked), so that what we hold matches the channel's statement.
+     */
+    void captured(String paymentNo, @Nullable String tradeNo, @Nullable Instant paidAt, long captured, Instant now) {
+        this.jdbc.sql("""
+                UPDATE payment SET captured_amount = ?, paid_at = COALESCE(paid_at, ?),
+                    channel_trade_no = COALESCE(channel_trade_no, ?), updated_at = ?
+                WHERE payment_no = ?""")
+            .params(captured, SqlTime.of(paidAt), tradeNo, SqlTime.of(now), paymentNo)
+            .update();
     }
 
     boolean markAbnormal(String paymentNo, String reason, Instant now) {

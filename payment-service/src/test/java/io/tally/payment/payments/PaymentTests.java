@@ -11,10 +11,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.tally.channel.ChannelMessages.Notification;
 import io.tally.payment.payments.Payment.CallbackOutcome;
+import io.tally.payment.payments.Payment.CloseOutcome;
+
+import static io.tally.channel.ChannelMessages.CloseOutcome.ALREADY_PAID;
+import static io.tally.channel.ChannelMessages.CloseOutcome.CLOSED;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The payment's state machine and what a callback means for it, as plain decisions. */
+/** The payment's state machine and what a callback or a close means for it, as plain decisions. */
 class PaymentTests {
 
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
@@ -114,6 +118,32 @@ class PaymentTests {
             seen.add(payment(PaymentStatus.ABNORMAL).onCallback(n, "M100").outcome());
         }
         assertThat(seen).doesNotContain(CallbackOutcome.SUCCEED, CallbackOutcome.REFUND_CAPTURED_AFTER_CLOSE);
+    }
+
+    @Test
+    void aClosedAnswerClosesOnlyAPayingPayment() {
+        for (PaymentStatus status : PaymentStatus.values()) {
+            assertThat(payment(status).onClose(CLOSED, null).outcome()).as("%s", status)
+                .isEqualTo(status == PaymentStatus.PAYING ? CloseOutcome.CLOSE : CloseOutcome.NOTHING);
+        }
+    }
+
+    @Test
+    void anAlreadyPaidAnswerGivesTheMoneyBackWhateverThePaymentHadBecome() {
+        var paid = trade(700, "CNY");
+        assertThat(payment(PaymentStatus.PAYING).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.SUCCEED_AND_REFUND);
+        assertThat(payment(PaymentStatus.SUCCEEDED).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.REFUND);
+        assertThat(payment(PaymentStatus.CLOSED).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.REFUND);
+        assertThat(payment(PaymentStatus.ABNORMAL).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.REFUND);
+        assertThat(payment(PaymentStatus.REFUNDING).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.NOTHING);
+        assertThat(payment(PaymentStatus.REFUNDED).onClose(ALREADY_PAID, paid).outcome()).isEqualTo(CloseOutcome.NOTHING);
+    }
+
+    @Test
+    void anAlreadyPaidAnswerForAnotherAmountIsAbnormalAndRefundedAndOneWithoutAPaidTradeIsTriedAgain() {
+        assertThat(payment(PaymentStatus.PAYING).onClose(ALREADY_PAID, trade(701, "CNY")))
+            .isEqualTo(new Payment.CloseDecision(CloseOutcome.ABNORMAL_AND_REFUND, "captured 701 where 700 was asked"));
+        assertThat(payment(PaymentStatus.PAYING).onClose(ALREADY_PAID, null).outcome()).isEqualTo(CloseOutcome.UNCONFIRMED);
     }
 
     @Test

@@ -77,26 +77,28 @@ class PaymentController {
     }
 
     /**
-     * The channel could not be reached or did not answer in time: nothing was created (the transaction that would
-     * have kept the payment rolled back), the order stays payable, and the same request may be sent again.
+     * The channel could not be reached or did not answer in time: the payment is recorded but has no trade yet, the
+     * order stays payable, and the same request (or any payment request for the order) asks the channel again for
+     * the same payment's trade.
      */
     @ExceptionHandler
     ResponseEntity<ProblemDetail> channelUnavailable(org.springframework.web.client.ResourceAccessException ex) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
             .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "5")
             .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "channel-unavailable", "Payment channel unavailable",
-                    "The payment channel cannot be reached; nothing was created and the order is still payable: "
-                            + "send the same request again"));
+                    "The payment channel cannot be reached; the order is still payable: send the same request again"));
     }
 
-    /** The channel answered with an error: nothing was created, the order stays payable. */
+    /**
+     * The channel answered with an error: a refusal (4xx) withdrew the payment; after a failure of the channel (5xx)
+     * the payment waits for its trade like one the channel did not answer. The order stays payable.
+     */
     @ExceptionHandler
     ResponseEntity<ProblemDetail> channelRefused(org.springframework.web.client.RestClientResponseException ex) {
         return ResponseEntity.status(HttpStatus.BAD_GATEWAY)
             .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "30")
             .body(Problems.of(HttpStatus.BAD_GATEWAY, "channel-refused", "Payment channel refused the trade",
-                    "The payment channel answered " + ex.getStatusCode().value() + "; nothing was created and the order "
-                            + "is still payable"));
+                    "The payment channel answered " + ex.getStatusCode().value() + "; the order is still payable"));
     }
 
     @ExceptionHandler

@@ -146,14 +146,21 @@ class PaymentEdgeTests {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
         assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
         assertThat(response.body()).contains("\"type\":\"https://tally.example/problems/channel-unavailable\"");
-        assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM payment WHERE order_no = ?", Long.class, orderNo))
-            .as("payments created").isZero();
+        // the intent is recorded (committed before the channel was called), without a trade
+        assertThat(this.jdbc.queryForList("SELECT status, channel_trade_no FROM payment WHERE order_no = ?", orderNo))
+            .singleElement()
+            .satisfies(row -> assertThat(row).containsEntry("status", "PAYING").containsEntry("channel_trade_no", null));
         assertThat(this.jdbc.queryForObject("SELECT status FROM payable_order WHERE order_no = ?", String.class, orderNo))
             .as("the order stays payable").isEqualTo("AWAITING_PAYMENT");
         // the key was released, not stored with the outage: the same request runs again (and meets the outage again)
         HttpResponse<String> again = send("POST", "/api/payments", "{\"orderNo\":\"" + orderNo + "\"}", key);
         assertThat(again.statusCode()).isEqualTo(503);
         assertThat(again.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM payment WHERE order_no = ?", Long.class, orderNo))
+            .as("the same payment's trade was asked for again; no second payment").isEqualTo(1);
+        assertThat(this.jdbc.queryForObject(
+                "SELECT COUNT(*) FROM channel_exchange WHERE endpoint = '/gateway/trades' AND request_body LIKE ?", Long.class,
+                "%" + orderNo + "%")).as("both requests asked the channel").isEqualTo(2);
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
