@@ -21,12 +21,15 @@ import org.springframework.core.io.Resource;
  * {@code success}; after the last, the channel gives up (as real channels do after about a day)
  * @param callbackTimeout how long one callback send waits for the merchant's answer
  * @param maxClockSkew how far a merchant request's timestamp may be from the channel's clock
+ * @param statementZone the zone whose midnight cuts the statements' days (Chinese channels cut at midnight
+ * Asia/Shanghai); the merchant's reconciliation must use the same
  */
 @ConfigurationProperties("gateway")
 public record GatewayProperties(@Nullable Resource privateKeyLocation, @DefaultValue("./var/gateway") Path keyDir,
         @DefaultValue List<Merchant> merchants,
         @DefaultValue({ "2s", "10s", "30s", "2m", "10m", "30m", "1h", "2h", "6h", "15h" }) List<Duration> callbackRetryDelays,
-        @DefaultValue("5s") Duration callbackTimeout, @DefaultValue("5m") Duration maxClockSkew) {
+        @DefaultValue("5s") Duration callbackTimeout, @DefaultValue("5m") Duration maxClockSkew,
+        @DefaultValue("UTC") java.time.ZoneId statementZone) {
 
     /**
      * A merchant of the channel.

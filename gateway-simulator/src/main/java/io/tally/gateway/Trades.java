@@ -39,8 +39,11 @@ class Trades {
 
     private final Clock clock;
 
-    Trades(Clock clock) {
+    private final java.time.ZoneId statementZone;
+
+    Trades(Clock clock, GatewayProperties properties) {
         this.clock = clock;
+        this.statementZone = properties.statementZone();
     }
 
     Trade create(CreateTrade request) {
@@ -153,12 +156,13 @@ class Trades {
     }
 
     /**
-     * The merchant's statement of a day (UTC) as CSV: every capture and every refund made that day, and a
-     * closing line with the counts and totals a reader checks the lines against.
+     * The merchant's statement of a day (from midnight to midnight in {@code gateway.statement-zone}) as CSV: every
+     * capture and every refund made that day, and a closing line with the counts and totals a reader checks the
+     * lines against.
      */
     String statement(String merchantId, java.time.LocalDate day) {
-        Instant from = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-        Instant to = day.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant from = day.atStartOfDay(this.statementZone).toInstant();
+        Instant to = day.plusDays(1).atStartOfDay(this.statementZone).toInstant();
         StringBuilder csv = new StringBuilder("# statement,merchant=" + merchantId + ",date=" + day + "\n");
         csv.append("type,out_trade_no,trade_no,refund_no,amount,time\n");
         int lines = 0;

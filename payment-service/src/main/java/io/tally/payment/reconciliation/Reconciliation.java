@@ -3,7 +3,6 @@ package io.tally.payment.reconciliation;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -109,13 +108,37 @@ public class Reconciliation {
     }
 
     /**
+     * Runs the scheduled reconciliation of {@code yesterday} and of every earlier day the scheduler missed: each
+     * day since its first scheduled run (at most {@code catch-up-days} back) that has no scheduled run holding it,
+     * oldest first. A day whose run failed has given its slot back, so it is tried again.
+     * @return the days run now
+     */
+    public List<LocalDate> catchUp(LocalDate yesterday) {
+        LocalDate earliest = yesterday.minusDays(Math.max(1, this.properties.catchUpDays()) - 1L);
+        // a service that never ran the scheduler starts with yesterday, not with a month of empty days
+        LocalDate first = this.store.firstScheduledDay().map(day -> day.isAfter(earliest) ? day : earliest)
+            .orElse(yesterday);
+        Set<LocalDate> held = this.store.scheduledDaysFrom(first);
+        List<LocalDate> ran = new java.util.ArrayList<>();
+        for (LocalDate day = first; !day.isAfter(yesterday); day = day.plusDays(1)) {
+            if (!held.contains(day) && run(day, "scheduler", true) != null) {
+                ran.add(day);
+            }
+        }
+        if (ran.size() > 1) {
+            log.warn("Reconciliation caught up {} days: {}", ran.size(), ran);
+        }
+        return ran;
+    }
+
+    /**
      * Compares. A refund confirmed here after {@code asOf} (when the statement was asked for), such as one that a
      * repair of this very run requested, cannot be in the statement: it is left to the next run.
      */
     private Tally compare(long runId, Statement statement, Instant asOf) {
         Tally tally = new Tally();
-        Instant from = statement.day().atStartOfDay(ZoneOffset.UTC).toInstant();
-        Instant dayEnd = statement.day().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant from = statement.day().atStartOfDay(this.properties.zone()).toInstant();
+        Instant dayEnd = statement.day().plusDays(1).atStartOfDay(this.properties.zone()).toInstant();
         Instant to = dayEnd;
         Instant refundsTo = asOf.isBefore(dayEnd) ? asOf : dayEnd;
         Instant cutOff = dayEnd.minus(this.properties.holdOver());

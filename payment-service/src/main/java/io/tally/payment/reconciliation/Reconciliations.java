@@ -94,6 +94,18 @@ class Reconciliations {
         return Optional.of(key.getKey().longValue());
     }
 
+    /** The first day the scheduler ever ran (or tried to run), if it ever did. */
+    Optional<LocalDate> firstScheduledDay() {
+        return this.jdbc.sql("SELECT statement_date FROM reconciliation_run WHERE scheduled ORDER BY statement_date LIMIT 1")
+            .query(LocalDate.class).optional();
+    }
+
+    /** The days from {@code from} whose scheduled run exists (running or finished; a failed one gave its day back). */
+    java.util.Set<LocalDate> scheduledDaysFrom(LocalDate from) {
+        return new java.util.HashSet<>(this.jdbc.sql("SELECT scheduled_date FROM reconciliation_run WHERE scheduled_date >= ?")
+            .param(from).query(LocalDate.class).list());
+    }
+
     /** Finishes a run; a failed scheduled run gives up the day's slot, so the scheduler tries the day again. */
     void finish(long runId, String status, @Nullable Statement statement, int differences, int repaired, int heldOver,
             @Nullable String error, Instant now) {
