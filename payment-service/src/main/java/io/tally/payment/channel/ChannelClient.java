@@ -106,7 +106,11 @@ public class ChannelClient {
         return this.properties.merchantId();
     }
 
-    static String read(@Nullable Resource resource, String property) {
+    /**
+     * Reads a PEM key from its configured location.
+     * @param property the key's property, named in the error when it is not set or does not exist
+     */
+    public static String read(@Nullable Resource resource, String property) {
         if (resource == null || !resource.exists()) {
             throw new IllegalStateException("Set " + property + " to the location of a PEM key (for example "
                     + "file:config/test-keys/...); " + (resource == null ? "it is not set" : resource + " does not exist"));

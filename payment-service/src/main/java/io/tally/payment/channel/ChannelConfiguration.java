@@ -4,20 +4,12 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.tally.maintenance.PeriodicTask;
-
-/** Registers the exchange log's callback filter and the purge of old callback nonces. */
+/** Registers the exchange log's callback filter. */
 @Configuration(proxyBeanMethods = false)
 class ChannelConfiguration {
 
     /** The path of the callback endpoint. */
     static final String CALLBACK_PATH = "/api/payments/callbacks";
-
-    @Bean
-    PeriodicTask callbackNoncePurge(CallbackVerifier verifier, ChannelProperties properties) {
-        return new PeriodicTask("callback-nonce-purge", properties.callbackMaxAge(), properties.callbackMaxAge(),
-                verifier::forgetOldNonces, true);
-    }
 
     @Bean
     FilterRegistrationBean<ExchangeLogging.CallbackFilter> callbackExchangeLog(ExchangeLog log) {

@@ -1,4 +1,7 @@
-/** The merchant side of the channel protocol: signed requests and verified callbacks. */
+/**
+ * The merchant side of the channel protocol: signed requests, and the exchange log of every request and callback
+ * (the callbacks themselves are the {@code callbacks} package's).
+ */
 @NullMarked
 package io.tally.payment.channel;
 

@@ -5,17 +5,19 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 import io.tally.channel.ChannelMessages.Notification;
+import io.tally.payment.refunds.RefundStatus;
 
 /**
- * A payment as the public contract shows it; amounts in minor units. It decides what a verified callback means
- * for it ({@link #onCallback}); {@link PaymentService} carries the decision out under the payment's row lock.
+ * A payment as the public contract shows it; amounts in minor units. It decides what a verified callback, a query
+ * and the close of its trade mean for it ({@link #onCallback}, {@link #onQuery}, {@link #onClose}); the callbacks
+ * and queries packages carry the decision out under the payment's row lock, through {@link Settlement}.
  */
 public record Payment(String paymentNo, String orderNo, long amount, String currency, PaymentStatus status,
         Instant expireAt, @Nullable String channelTradeNo, @Nullable Instant paidAt, @Nullable String abnormalReason,
         @Nullable RefundView refund, Instant createdAt) {
 
     /** The payment's refund, if one was requested. */
-    public record RefundView(String refundNo, long amount, String status, @Nullable Instant refundedAt) {
+    public record RefundView(String refundNo, long amount, RefundStatus status, @Nullable Instant refundedAt) {
     }
 
     /** What a callback means for the payment. */
@@ -89,6 +91,54 @@ public record Payment(String paymentNo, String orderNo, long amount, String curr
             return "currency " + notification.currency() + " where " + this.currency + " was asked";
         }
         return null;
+    }
+
+    /** What a query of the payment's trade means for the payment. */
+    public enum QueryOutcome {
+        /** The payment is no longer paying (a callback or a close came first): nothing to do. */
+        SETTLED_MEANWHILE,
+        /** The channel knows no such trade (yet): asked again later. */
+        UNKNOWN,
+        /** The trade waits for the user: asked again later. */
+        NOT_PAID,
+        /** The trade is closed or expired unpaid: the payment is closed. */
+        CLOSE,
+        /** Paid as asked: the payment succeeds. */
+        SUCCEED,
+        /** Paid, but not what was asked: the payment becomes abnormal. */
+        MISMATCH
+    }
+
+    /**
+     * A query's meaning for the payment.
+     *
+     * @param outcome what to do
+     * @param mismatch what did not match (for {@code MISMATCH}), else {@code null}
+     */
+    public record QueryDecision(QueryOutcome outcome, @Nullable String mismatch) {
+    }
+
+    /**
+     * Decides what the channel's answer to a query of this payment's trade means for the payment as it is now:
+     * only a paying payment learns from a query, through the same checks a callback gets.
+     * @param trade the channel's view, {@code null} when it knows no such trade
+     */
+    public QueryDecision onQuery(io.tally.channel.ChannelMessages.@Nullable Trade trade) {
+        if (this.status != PaymentStatus.PAYING) {
+            return new QueryDecision(QueryOutcome.SETTLED_MEANWHILE, null);
+        }
+        if (trade == null) {
+            return new QueryDecision(QueryOutcome.UNKNOWN, null);
+        }
+        return switch (trade.status()) {
+            case WAIT_PAY -> new QueryDecision(QueryOutcome.NOT_PAID, null);
+            case CLOSED -> new QueryDecision(QueryOutcome.CLOSE, null);
+            case SUCCESS -> {
+                String mismatch = tradeMismatch(trade);
+                yield mismatch != null ? new QueryDecision(QueryOutcome.MISMATCH, mismatch)
+                        : new QueryDecision(QueryOutcome.SUCCEED, null);
+            }
+        };
     }
 
     /** What the answer to the close of a cancelled order's trade means for the payment. */

@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Active queries and refund retries.
+ * Active queries, closes and refund retries: how payment-service asks the channel on its own (the {@code queries}
+ * and {@code refunds} packages), and when a new payment's first query is due.
  *
  * @param queryDelays the wait before the first query of a payment without callback, then between queries; the
  * last one repeats
@@ -41,7 +42,7 @@ public record PaymentProperties(@DefaultValue({ "1m", "5m", "15m", "1h" }) List<
      * @param attempts the queries made so far
      * @param deadline the deadline shown to the user (the trade's expiry)
      */
-    java.time.Instant nextQuery(java.time.Instant now, int attempts, java.time.Instant deadline) {
+    public java.time.Instant nextQuery(java.time.Instant now, int attempts, java.time.Instant deadline) {
         java.time.Instant scheduled = now.plus(delay(this.queryDelays, attempts));
         for (Duration offset : this.deadlineQueries) {
             java.time.Instant checkpoint = deadline.plus(offset);
@@ -53,7 +54,7 @@ public record PaymentProperties(@DefaultValue({ "1m", "5m", "15m", "1h" }) List<
     }
 
     /** The wait after the given number of attempts. */
-    static Duration delay(List<Duration> delays, int attempts) {
+    public static Duration delay(List<Duration> delays, int attempts) {
         return delays.get(Math.min(attempts, delays.size() - 1));
     }
 }

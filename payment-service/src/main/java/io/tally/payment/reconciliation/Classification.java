@@ -2,9 +2,11 @@ package io.tally.payment.reconciliation;
 
 import org.jspecify.annotations.Nullable;
 
+import io.tally.payment.payments.PaymentStatus;
 import io.tally.payment.reconciliation.Reconciliations.Kind;
 import io.tally.payment.reconciliation.Reconciliations.LocalPayment;
 import io.tally.payment.reconciliation.Reconciliations.LocalRefund;
+import io.tally.payment.refunds.RefundStatus;
 
 /**
  * How one line of the channel's statement compares with what we hold, as a plain decision: no difference, a
@@ -42,7 +44,7 @@ final class Classification {
         if (local.succeeded()) {
             return local.captured() == capturedAtChannel ? Verdict.NONE : new Verdict(Kind.AMOUNT_MISMATCH, Action.OPEN);
         }
-        if ("ABNORMAL".equals(local.status())) {
+        if (local.status() == PaymentStatus.ABNORMAL) {
             return new Verdict(Kind.STATUS_MISMATCH, Action.OPEN);
         }
         if (local.amount() != capturedAtChannel) {
@@ -60,7 +62,7 @@ final class Classification {
         if (local == null || local.amount() != refundedAtChannel) {
             return new Verdict(Kind.REFUND_MISMATCH, Action.OPEN);
         }
-        if ("REQUESTED".equals(local.status())) {
+        if (local.status() == RefundStatus.REQUESTED) {
             // issued at the channel, not yet confirmed here: the same request confirms it (same number, no new money)
             return new Verdict(Kind.REFUND_MISMATCH, Action.REPAIR);
         }

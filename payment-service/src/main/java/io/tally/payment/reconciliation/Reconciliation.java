@@ -21,14 +21,17 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.tally.channel.ChannelMessages.Trade;
 import io.tally.channel.ChannelMessages.TradeStatus;
 import io.tally.payment.channel.ChannelClient;
-import io.tally.payment.payments.ChannelChecks;
-import io.tally.payment.payments.PaymentService;
+import io.tally.payment.queries.ChannelAnswers;
+import io.tally.payment.queries.QueryResult;
 import io.tally.payment.reconciliation.Reconciliations.Difference;
 import io.tally.payment.reconciliation.Reconciliations.Kind;
 import io.tally.payment.reconciliation.Reconciliations.LocalPayment;
 import io.tally.payment.reconciliation.Reconciliations.LocalRefund;
 import io.tally.payment.reconciliation.Reconciliations.Run;
+import io.tally.payment.reconciliation.Reconciliations.RunStatus;
 import io.tally.payment.reconciliation.Reconciliations.Status;
+import io.tally.payment.refunds.RefundResult;
+import io.tally.payment.refunds.RefundWorker;
 
 /**
  * Compares the channel's statement of a day with our payments and refunds, records every difference with its
@@ -44,9 +47,9 @@ public class Reconciliation {
 
     private final ChannelClient channel;
 
-    private final PaymentService payments;
+    private final ChannelAnswers answers;
 
-    private final ChannelChecks checks;
+    private final RefundWorker refunds;
 
     private final TransactionTemplate transaction;
 
@@ -56,12 +59,12 @@ public class Reconciliation {
 
     private final Counter differences;
 
-    Reconciliation(Reconciliations store, ChannelClient channel, PaymentService payments, ChannelChecks checks,
+    Reconciliation(Reconciliations store, ChannelClient channel, ChannelAnswers answers, RefundWorker refunds,
             TransactionTemplate transaction, Clock clock, ReconciliationProperties properties, MeterRegistry meters) {
         this.store = store;
         this.channel = channel;
-        this.payments = payments;
-        this.checks = checks;
+        this.answers = answers;
+        this.refunds = refunds;
         this.transaction = transaction;
         this.clock = clock;
         this.properties = properties;
@@ -86,7 +89,7 @@ public class Reconciliation {
             statement = Statement.parse(this.channel.statement(day), day);
             Tally tally = compare(runId, statement, asOf);
             Statement checked = statement;
-            this.transaction.executeWithoutResult(s -> this.store.finish(runId, "FINISHED", checked, tally.open,
+            this.transaction.executeWithoutResult(s -> this.store.finish(runId, RunStatus.FINISHED, checked, tally.open,
                     tally.repaired, tally.heldOver, null, this.clock.instant()));
             this.differences.increment(tally.open);
             if (tally.open > 0) {
@@ -101,8 +104,8 @@ public class Reconciliation {
         catch (RuntimeException ex) {
             Statement read = statement;
             log.error("ALERT reconciliation of {} (run {}) failed: {}", day, runId, ex.toString());
-            this.transaction.executeWithoutResult(s -> this.store.finish(runId, "FAILED", read, 0, 0, 0, ex.toString(),
-                    this.clock.instant()));
+            this.transaction.executeWithoutResult(s -> this.store.finish(runId, RunStatus.FAILED, read, 0, 0, 0,
+                    ex.toString(), this.clock.instant()));
         }
         return this.store.run(runId).orElseThrow();
     }
@@ -207,9 +210,9 @@ public class Reconciliation {
             case REPAIR -> {
                 Trade trade = new Trade(line.outTradeNo(), line.tradeNo(), line.amount(), "", TradeStatus.SUCCESS,
                         line.time(), line.amount(), 0, line.time());
-                String repair = this.payments.repairCapture(line.outTradeNo(), trade);
+                QueryResult repair = this.answers.repairCapture(line.outTradeNo(), trade);
                 record(runId, verdict.kind(), line.outTradeNo(), null, view(local), channelView,
-                        repair != null ? Status.REPAIRED : Status.OPEN, repair, tally);
+                        repair != null ? Status.REPAIRED : Status.OPEN, repair != null ? repair.text() : null, tally);
             }
         }
     }
@@ -225,10 +228,10 @@ public class Reconciliation {
                     local == null ? "no such refund" : "refund of " + local.amount() + " " + local.status(), channelView,
                     Status.OPEN, null, tally);
             case REPAIR -> {
-                String outcome = this.checks.issue(line.refundNo());
+                RefundResult outcome = this.refunds.issue(line.refundNo());
                 record(runId, verdict.kind(), line.outTradeNo(), line.refundNo(), "refund requested, not confirmed",
-                        channelView, "refunded".equals(outcome) ? Status.REPAIRED : Status.OPEN, "confirmed: " + outcome,
-                        tally);
+                        channelView, outcome.kind() == RefundResult.Kind.REFUNDED ? Status.REPAIRED : Status.OPEN,
+                        "confirmed: " + outcome.text(), tally);
             }
         }
     }

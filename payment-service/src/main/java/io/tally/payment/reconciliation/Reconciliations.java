@@ -16,6 +16,8 @@ import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Repository;
 
 import io.tally.jdbc.SqlTime;
+import io.tally.payment.payments.PaymentStatus;
+import io.tally.payment.refunds.RefundStatus;
 
 /** Reconciliation runs and their differences, and the local payments and refunds they are compared with. */
 @Repository
@@ -27,7 +29,7 @@ class Reconciliations {
         this.jdbc = jdbc;
     }
 
-    /** A run. */
+    /** A run; its {@code status} is a {@link RunStatus} name. */
     record Run(long id, LocalDate statementDate, boolean scheduled, String status, String triggeredBy,
             @Nullable Integer statementLines, @Nullable Long statementTotal, int differences, int repaired,
             int heldOver, @Nullable String error, Instant startedAt, @Nullable Instant finishedAt) {
@@ -65,17 +67,39 @@ class Reconciliations {
         RESOLVED
     }
 
+    /** Where a run stands. */
+    enum RunStatus {
+        /** Started, not finished. */
+        RUNNING,
+        /** Compared, its differences recorded. */
+        FINISHED,
+        /** Could not compare (the statement could not be read, ...): a scheduled run gives its day back. */
+        FAILED
+    }
+
     /** A local payment as reconciliation sees it. */
-    record LocalPayment(String paymentNo, String orderNo, String status, long amount, long captured,
+    record LocalPayment(String paymentNo, String orderNo, PaymentStatus status, long amount, long captured,
             @Nullable Instant paidAt) {
 
+        /** A local payment with its status as stored. */
+        LocalPayment(String paymentNo, String orderNo, String status, long amount, long captured,
+                @Nullable Instant paidAt) {
+            this(paymentNo, orderNo, PaymentStatus.valueOf(status), amount, captured, paidAt);
+        }
+
+        /** Whether the channel captured its money as asked ({@link PaymentStatus#captured()}). */
         boolean succeeded() {
-            return "SUCCEEDED".equals(this.status) || "REFUNDING".equals(this.status) || "REFUNDED".equals(this.status);
+            return PaymentStatus.captured().contains(this.status);
         }
     }
 
     /** A local refund. */
-    record LocalRefund(String refundNo, String paymentNo, long amount, String status, @Nullable Instant refundedAt) {
+    record LocalRefund(String refundNo, String paymentNo, long amount, RefundStatus status, @Nullable Instant refundedAt) {
+
+        /** A local refund with its status as stored. */
+        LocalRefund(String refundNo, String paymentNo, long amount, String status, @Nullable Instant refundedAt) {
+            this(refundNo, paymentNo, amount, RefundStatus.valueOf(status), refundedAt);
+        }
     }
 
     /** Starts a run; for a scheduled one, answers empty when the day's scheduled run exists already. */
@@ -84,8 +108,8 @@ class Reconciliations {
         try {
             this.jdbc.sql("""
                     INSERT INTO reconciliation_run (statement_date, scheduled, scheduled_date, status, triggered_by, started_at)
-                    VALUES (?, ?, ?, 'RUNNING', ?, ?)""")
-                .params(day, scheduled, scheduled ? day : null, by, SqlTime.of(now))
+                    VALUES (?, ?, ?, ?, ?, ?)""")
+                .params(day, scheduled, scheduled ? day : null, RunStatus.RUNNING.name(), by, SqlTime.of(now))
                 .update(key);
         }
         catch (org.springframework.dao.DuplicateKeyException ex) {
@@ -107,17 +131,17 @@ class Reconciliations {
     }
 
     /** Finishes a run; a failed scheduled run gives up the day's slot, so the scheduler tries the day again. */
-    void finish(long runId, String status, @Nullable Statement statement, int differences, int repaired, int heldOver,
-            @Nullable String error, Instant now) {
+    void finish(long runId, RunStatus status, @Nullable Statement statement, int differences, int repaired,
+            int heldOver, @Nullable String error, Instant now) {
         this.jdbc.sql("""
                 UPDATE reconciliation_run SET status = ?, statement_lines = ?, statement_total = ?, differences = ?,
                     repaired = ?, held_over = ?, error = ?, finished_at = ?,
-                    scheduled_date = CASE WHEN ? = 'FAILED' THEN NULL ELSE scheduled_date END
+                    scheduled_date = CASE WHEN ? THEN NULL ELSE scheduled_date END
                 WHERE id = ?""")
-            .params(status, statement != null ? statement.lines().size() : null,
+            .params(status.name(), statement != null ? statement.lines().size() : null,
                     statement != null ? statement.payments() - statement.refunds() : null, differences, repaired,
                     heldOver, error != null && error.length() > 1000 ? error.substring(0, 1000) : error,
-                    SqlTime.of(now), status, runId)
+                    SqlTime.of(now), status == RunStatus.FAILED, runId)
             .update();
     }
 
@@ -133,9 +157,9 @@ class Reconciliations {
 
     /** Differences held over by runs of earlier days, waiting for a later statement. */
     List<Difference> heldOverBefore(LocalDate day) {
-        return this.jdbc.sql(SELECT_DIFFERENCE + " WHERE status = 'HELD_OVER'"
+        return this.jdbc.sql(SELECT_DIFFERENCE + " WHERE status = ?"
                 + " AND run_id IN (SELECT id FROM reconciliation_run WHERE statement_date < ?) ORDER BY id")
-            .param(day)
+            .params(Status.HELD_OVER.name(), day)
             .query(Reconciliations::difference)
             .list();
     }
@@ -155,8 +179,9 @@ class Reconciliations {
     /** Our successful payments paid within [from, to). */
     List<LocalPayment> paidBetween(Instant from, Instant to) {
         return this.jdbc.sql(SELECT_PAYMENT
-                + " WHERE status IN ('SUCCEEDED', 'REFUNDING', 'REFUNDED') AND paid_at >= ? AND paid_at < ? ORDER BY payment_no")
-            .params(SqlTime.of(from), SqlTime.of(to))
+                + " WHERE status IN (:captured) AND paid_at >= :from AND paid_at < :to ORDER BY payment_no")
+            .param("captured", PaymentStatus.names(PaymentStatus.captured())).param("from", SqlTime.of(from))
+            .param("to", SqlTime.of(to))
             .query(Reconciliations::payment)
             .list();
     }
@@ -167,8 +192,8 @@ class Reconciliations {
 
     /** Our confirmed refunds within [from, to). */
     List<LocalRefund> refundedBetween(Instant from, Instant to) {
-        return this.jdbc.sql(SELECT_REFUND + " WHERE status = 'SUCCEEDED' AND refunded_at >= ? AND refunded_at < ? ORDER BY refund_no")
-            .params(SqlTime.of(from), SqlTime.of(to))
+        return this.jdbc.sql(SELECT_REFUND + " WHERE status = ? AND refunded_at >= ? AND refunded_at < ? ORDER BY refund_no")
+            .params(RefundStatus.SUCCEEDED.name(), SqlTime.of(from), SqlTime.of(to))
             .query(Reconciliations::refund)
             .list();
     }

@@ -10,15 +10,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import io.tally.channel.ChannelMessages.Notification;
+import io.tally.channel.ChannelMessages.TradeStatus;
 import io.tally.payment.payments.Payment.CallbackOutcome;
 import io.tally.payment.payments.Payment.CloseOutcome;
+import io.tally.payment.payments.Payment.QueryOutcome;
 
 import static io.tally.channel.ChannelMessages.CloseOutcome.ALREADY_PAID;
 import static io.tally.channel.ChannelMessages.CloseOutcome.CLOSED;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The payment's state machine and what a callback or a close means for it, as plain decisions. */
+/** The payment's state machine and what a callback, a query or a close means for it, as plain decisions. */
 class PaymentTests {
 
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
@@ -104,6 +106,11 @@ class PaymentTests {
                 io.tally.channel.ChannelMessages.TradeStatus.values()[0], NOW, captured, 0, NOW);
     }
 
+    private static io.tally.channel.ChannelMessages.Trade trade(long captured, String currency, TradeStatus status) {
+        return new io.tally.channel.ChannelMessages.Trade("P1", "T1", 700, currency, status, NOW, captured, 0,
+                status == TradeStatus.SUCCESS ? NOW : null);
+    }
+
     @Test
     void aMismatchedSuccessForAClosedPaymentIsAbnormalAndStillRefundsTheCapture() {
         assertThat(payment(PaymentStatus.CLOSED).onCallback(success(701, "M100", "T1"), "M100").outcome())
@@ -147,8 +154,36 @@ class PaymentTests {
     }
 
     @Test
-    void theRefundNumberIsDerivedFromThePaymentSoEveryRequestForItIsTheSameRequest() {
-        assertThat(PaymentService.refundNo("P123")).isEqualTo("P123-R1").isEqualTo(PaymentService.refundNo("P123"));
+    void aQueryTeachesOnlyAPayingPaymentAndChecksAPaidTradeLikeACallback() {
+        for (PaymentStatus status : PaymentStatus.values()) {
+            if (status != PaymentStatus.PAYING) {
+                assertThat(payment(status).onQuery(trade(700, "CNY")).outcome()).as("%s", status)
+                    .isEqualTo(QueryOutcome.SETTLED_MEANWHILE);
+            }
+        }
+        Payment paying = payment(PaymentStatus.PAYING);
+        assertThat(paying.onQuery(null).outcome()).isEqualTo(QueryOutcome.UNKNOWN);
+        assertThat(paying.onQuery(trade(0, "CNY", TradeStatus.WAIT_PAY)).outcome()).isEqualTo(QueryOutcome.NOT_PAID);
+        assertThat(paying.onQuery(trade(0, "CNY", TradeStatus.CLOSED)).outcome()).isEqualTo(QueryOutcome.CLOSE);
+        assertThat(paying.onQuery(trade(700, "CNY", TradeStatus.SUCCESS)))
+            .isEqualTo(new Payment.QueryDecision(QueryOutcome.SUCCEED, null));
+        assertThat(paying.onQuery(trade(701, "CNY", TradeStatus.SUCCESS)))
+            .isEqualTo(new Payment.QueryDecision(QueryOutcome.MISMATCH, "captured 701 where 700 was asked"));
+        assertThat(paying.onQuery(trade(700, "USD", TradeStatus.SUCCESS)))
+            .isEqualTo(new Payment.QueryDecision(QueryOutcome.MISMATCH, "currency USD where CNY was asked"));
+    }
+
+    @Test
+    void aPayableOrderIsCancelledOnlyWhileAwaitingPaymentAndNothingLeavesCancelled() {
+        assertThat(PayableStatus.AWAITING_PAYMENT.from()).isEmpty();
+        assertThat(PayableStatus.CANCELLED.from()).containsExactly(PayableStatus.AWAITING_PAYMENT);
+    }
+
+    @Test
+    void theCapturedStatesAreSucceededAndTheRefundStatesAfterIt() {
+        assertThat(PaymentStatus.captured()).containsExactly(PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDING,
+                PaymentStatus.REFUNDED);
+        assertThat(PaymentStatus.ABNORMAL.fromNames()).containsExactlyInAnyOrder("PAYING", "SUCCEEDED");
     }
 
     private static Payment payment(PaymentStatus status) {

@@ -1,4 +1,4 @@
-package io.tally.payment.payments.web;
+package io.tally.payment.payments;
 
 import java.net.URI;
 import java.util.List;
@@ -25,10 +25,6 @@ import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
 import io.tally.http.IdempotentRequest;
 import io.tally.http.Problems;
-import io.tally.payment.payments.NotPayableException;
-import io.tally.payment.payments.Payment;
-import io.tally.payment.payments.PaymentService;
-import io.tally.payment.payments.UnknownPaymentException;
 
 /** The payment endpoints of docs/design.md, "payment-service". */
 @RestController
@@ -40,9 +36,9 @@ class PaymentController {
 
     private final PaymentService payments;
 
-    private final io.tally.payment.payments.PayableProperties payable;
+    private final PayableProperties payable;
 
-    PaymentController(PaymentService payments, io.tally.payment.payments.PayableProperties payable) {
+    PaymentController(PaymentService payments, PayableProperties payable) {
         this.payments = payments;
         this.payable = payable;
     }

@@ -1,4 +1,4 @@
-package io.tally.payment.payments.web;
+package io.tally.payment.payments;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +24,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.tally.contract.Events.OrderAwaitingPayment;
-import io.tally.payment.payments.PaymentService;
 import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;

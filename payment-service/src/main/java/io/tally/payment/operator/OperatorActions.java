@@ -1,4 +1,4 @@
-package io.tally.payment.payments;
+package io.tally.payment.operator;
 
 import java.time.Clock;
 import java.util.List;
@@ -10,18 +10,22 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Operators' actions on payments and refunds, each recorded with who and when. */
-@Component
-public class OperatorActions {
+import io.tally.jdbc.SqlTime;
+import io.tally.payment.refunds.RefundStatus;
+import io.tally.payment.refunds.Refunds;
 
-    private final Payments payments;
+/** Operators' actions on payments and refunds, each recorded with who and when (the {@code operator_action} table). */
+@Component
+class OperatorActions {
+
+    private final Refunds refunds;
 
     private final JdbcClient jdbc;
 
     private final Clock clock;
 
-    OperatorActions(Payments payments, JdbcClient jdbc, Clock clock) {
-        this.payments = payments;
+    OperatorActions(Refunds refunds, JdbcClient jdbc, Clock clock) {
+        this.refunds = refunds;
         this.jdbc = jdbc;
         this.clock = clock;
     }
@@ -29,14 +33,16 @@ public class OperatorActions {
     /** Records an action. */
     @Transactional
     public void record(String action, String target, String operator, @Nullable String detail) {
-        this.payments.operatorAction(action, target, operator,
-                detail != null && detail.length() > 1000 ? detail.substring(0, 1000) : detail, this.clock.instant());
+        this.jdbc.sql("INSERT INTO operator_action (action, target, operator, detail, acted_at) VALUES (?, ?, ?, ?, ?)")
+            .params(action, target, operator, detail != null && detail.length() > 1000 ? detail.substring(0, 1000) : detail,
+                    SqlTime.of(this.clock.instant()))
+            .update();
     }
 
     /** Makes a pending refund due now and lifts its flag; {@code false} when it is not pending. */
     @Transactional
     public boolean retryRefundNow(String refundNo) {
-        return this.payments.retryRefundNow(refundNo, this.clock.instant());
+        return this.refunds.retryNow(refundNo);
     }
 
     /** The payments and refunds flagged for an operator. */
@@ -47,7 +53,8 @@ public class OperatorActions {
                 WHERE flagged_at IS NOT NULL ORDER BY flagged_at""").query().listOfRows(),
                 "refunds", this.jdbc.sql("""
                 SELECT refund_no, payment_no, amount, attempts, last_error, flagged_at FROM refund
-                WHERE flagged_at IS NOT NULL AND status = 'REQUESTED' ORDER BY flagged_at""").query().listOfRows());
+                WHERE flagged_at IS NOT NULL AND status = ? ORDER BY flagged_at""")
+                    .param(RefundStatus.REQUESTED.name()).query().listOfRows());
     }
 
     /** The actions taken on a payment or refund, oldest first. */

@@ -1,4 +1,4 @@
-package io.tally.payment.payments.web;
+package io.tally.payment.operator;
 
 import java.security.Principal;
 import java.util.List;
@@ -14,16 +14,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.http.Problems;
 import io.tally.payment.channel.ExchangeLog;
-import io.tally.payment.payments.ChannelChecks;
-import io.tally.payment.payments.OperatorActions;
 import io.tally.payment.payments.PaymentService;
+import io.tally.payment.payments.UnknownPaymentException;
+import io.tally.payment.queries.Queries;
+import io.tally.payment.refunds.RefundWorker;
 
 /** Operators' compensation endpoints: query a payment now, retry a stuck refund, read the exchange log. */
 @RestController
 @RequestMapping("/api/admin")
 class PaymentAdminController {
 
-    private final ChannelChecks checks;
+    private final Queries queries;
+
+    private final RefundWorker refunds;
 
     private final PaymentService payments;
 
@@ -31,8 +34,10 @@ class PaymentAdminController {
 
     private final OperatorActions actions;
 
-    PaymentAdminController(ChannelChecks checks, PaymentService payments, ExchangeLog exchanges, OperatorActions actions) {
-        this.checks = checks;
+    PaymentAdminController(Queries queries, RefundWorker refunds, PaymentService payments, ExchangeLog exchanges,
+            OperatorActions actions) {
+        this.queries = queries;
+        this.refunds = refunds;
         this.payments = payments;
         this.exchanges = exchanges;
         this.actions = actions;
@@ -41,7 +46,7 @@ class PaymentAdminController {
     @PostMapping("/payments/{paymentNo}/query")
     Map<String, Object> query(@PathVariable @jakarta.validation.constraints.Size(max = 40) String paymentNo, Principal operator) {
         this.payments.get(paymentNo);
-        String outcome = this.checks.query(paymentNo);
+        String outcome = this.queries.query(paymentNo).text();
         this.actions.record("QUERY_PAYMENT", paymentNo, operator.getName(), outcome);
         return Map.of("payment", this.payments.get(paymentNo), "outcome", outcome);
     }
@@ -52,7 +57,7 @@ class PaymentAdminController {
             return ResponseEntity.status(HttpStatus.CONFLICT).body(Problems.of(HttpStatus.CONFLICT, "refund-not-pending",
                     "Refund not pending", "Refund " + refundNo + " is unknown or already confirmed"));
         }
-        String outcome = this.checks.issue(refundNo);
+        String outcome = this.refunds.issue(refundNo).text();
         this.actions.record("RETRY_REFUND", refundNo, operator.getName(), outcome);
         return ResponseEntity.ok(Map.of("refundNo", refundNo, "outcome", outcome));
     }
@@ -73,7 +78,7 @@ class PaymentAdminController {
     }
 
     @org.springframework.web.bind.annotation.ExceptionHandler
-    org.springframework.http.ProblemDetail unknown(io.tally.payment.payments.UnknownPaymentException ex) {
+    org.springframework.http.ProblemDetail unknown(UnknownPaymentException ex) {
         return io.tally.http.Problems.of(org.springframework.http.HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment",
                 ex.getMessage());
     }

@@ -1,4 +1,4 @@
-package io.tally.payment.payments.messaging;
+package io.tally.payment.payments;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -6,7 +6,6 @@ import org.springframework.context.annotation.Configuration;
 import io.tally.contract.Events.OrderAwaitingPayment;
 import io.tally.contract.Events.OrderCancelled;
 import io.tally.inbox.EventHandler;
-import io.tally.payment.payments.PaymentService;
 
 /** What payment-service does on each order event; the consumer chain of {@code common} does the rest. */
 @Configuration(proxyBeanMethods = false)

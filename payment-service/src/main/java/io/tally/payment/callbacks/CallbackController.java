@@ -1,4 +1,4 @@
-package io.tally.payment.payments.web;
+package io.tally.payment.callbacks;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,8 +17,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.tally.channel.ChannelHeaders;
 import io.tally.channel.ChannelMessages.Notification;
-import io.tally.payment.channel.CallbackVerifier;
-import io.tally.payment.payments.PaymentService;
 import io.tally.payment.payments.UnknownPaymentException;
 
 /**
@@ -34,15 +32,15 @@ class CallbackController {
 
     private final CallbackVerifier verifier;
 
-    private final PaymentService payments;
+    private final CallbackService callbacks;
 
     private final JsonMapper json;
 
     private final Counter refused;
 
-    CallbackController(CallbackVerifier verifier, PaymentService payments, JsonMapper json, MeterRegistry meters) {
+    CallbackController(CallbackVerifier verifier, CallbackService callbacks, JsonMapper json, MeterRegistry meters) {
         this.verifier = verifier;
-        this.payments = payments;
+        this.callbacks = callbacks;
         this.json = json;
         this.refused = Counter.builder("tally.payment.callbacks.refused")
             .description("Callbacks refused for a bad signature, a stale timestamp or a replayed nonce")
@@ -72,13 +70,13 @@ class CallbackController {
             log.warn("ALERT refused a signed callback that is not a well-formed notification: {}", malformed);
             return ResponseEntity.badRequest().body("refused: " + malformed);
         }
-        this.payments.store(notification, body);
+        this.callbacks.store(notification, body);
         try {
-            String outcome = this.payments.applyCallback(notification);
+            CallbackResult outcome = this.callbacks.apply(notification);
             log.debug("Callback {} for {}: {}", notification.notificationId(), notification.outTradeNo(), outcome);
-            if (outcome.startsWith(PaymentService.REFUSED)) {
+            if (outcome.kind() == CallbackResult.Kind.REFUSED) {
                 // not this payment's: refused (recorded with the callback and in the exchange log), nothing applied
-                return ResponseEntity.status(HttpStatus.FORBIDDEN).body(outcome);
+                return ResponseEntity.status(HttpStatus.FORBIDDEN).body(outcome.text());
             }
             return ResponseEntity.ok(ChannelHeaders.CALLBACK_SUCCESS);
         }

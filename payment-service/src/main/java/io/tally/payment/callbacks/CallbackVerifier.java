@@ -1,4 +1,4 @@
-package io.tally.payment.channel;
+package io.tally.payment.callbacks;
 
 import java.security.PublicKey;
 import java.time.Clock;
@@ -15,6 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.tally.channel.PemKeys;
 import io.tally.channel.Signatures;
 import io.tally.jdbc.SqlTime;
+import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.ChannelProperties;
 
 /**
  * Verifies a callback before anything else looks at it: the channel's signature over timestamp, nonce and body;
@@ -22,7 +24,7 @@ import io.tally.jdbc.SqlTime;
  * its own transaction, kept twice as long as a timestamp is acceptable).
  */
 @Component
-public class CallbackVerifier {
+class CallbackVerifier {
 
     private final PublicKey channelKey;
 
@@ -57,7 +59,7 @@ public class CallbackVerifier {
      * Answers why the callback is refused, or {@code null} when it is authentic and fresh (its nonce is then
      * recorded).
      */
-    public @Nullable String refusal(@Nullable String timestamp, @Nullable String nonce, @Nullable String signature,
+    @Nullable String refusal(@Nullable String timestamp, @Nullable String nonce, @Nullable String signature,
             String body) {
         if (timestamp == null || nonce == null || signature == null || nonce.length() > 64) {
             return "missing or malformed signature headers";
