@@ -30,12 +30,12 @@ public final class OutboxDeadRows {
 
     static final String REPLAY = """
             UPDATE tally_outbox
-               SET status = 'PENDING', attempts = 0, next_attempt_at = :now, last_error = NULL,
+               SET status = :pending, attempts = 0, next_attempt_at = :now, last_error = NULL,
                    lease_owner = NULL, lease_until = NULL
-             WHERE id = :id AND status = 'DEAD'
+             WHERE id = :id AND status = :dead
             """;
 
-    static final String DISCARD = "UPDATE tally_outbox SET status = 'DISCARDED' WHERE id = :id AND status = 'DEAD'";
+    static final String DISCARD = "UPDATE tally_outbox SET status = :discarded WHERE id = :id AND status = :dead";
 
     private final JdbcClient jdbc;
 
@@ -63,7 +63,7 @@ public final class OutboxDeadRows {
 
         String where(List<Object> args) {
             List<String> terms = new java.util.ArrayList<>(List.of("status = ?"));
-            args.add(this.discarded ? "DISCARDED" : "DEAD");
+            args.add((this.discarded ? OutboxStatus.DISCARDED : OutboxStatus.DEAD).name());
             if (this.eventType != null) {
                 terms.add("event_type = ?");
                 args.add(this.eventType);
@@ -112,7 +112,8 @@ public final class OutboxDeadRows {
      * it is not DEAD. Wakes the relay after commit.
      */
     public boolean replay(long id) {
-        boolean done = this.jdbc.sql(REPLAY).param("id", id).param("now", SqlTime.of(this.clock.instant())).update() == 1;
+        boolean done = this.jdbc.sql(REPLAY).param("pending", OutboxStatus.PENDING.name())
+            .param("dead", OutboxStatus.DEAD.name()).param("id", id).param("now", SqlTime.of(this.clock.instant())).update() == 1;
         if (done) {
             unblockBehind(id);
             TransactionSynchronizationManager.registerSynchronization(
@@ -131,7 +132,8 @@ public final class OutboxDeadRows {
      * is not DEAD. Wakes the relay after commit.
      */
     public boolean discard(long id) {
-        boolean done = this.jdbc.sql(DISCARD).param("id", id).update() == 1;
+        boolean done = this.jdbc.sql(DISCARD).param("discarded", OutboxStatus.DISCARDED.name())
+            .param("dead", OutboxStatus.DEAD.name()).param("id", id).update() == 1;
         if (done) {
             unblockBehind(id);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
@@ -147,7 +149,7 @@ public final class OutboxDeadRows {
     private void unblockBehind(long id) {
         String aggregate = this.jdbc.sql("SELECT aggregate_id FROM tally_outbox WHERE id = :id").param("id", id)
             .query(String.class).single();
-        this.jdbc.sql(OutboxStore.UNBLOCK).param("now", SqlTime.of(this.clock.instant())).param("aggregate", aggregate)
+        this.jdbc.sql(OutboxStore.UNBLOCK).param("pending", OutboxStatus.PENDING.name()).param("now", SqlTime.of(this.clock.instant())).param("aggregate", aggregate)
             .param("head", id).update();
     }
 

@@ -24,7 +24,7 @@ final class OutboxStore {
     static final String INSERT = """
             INSERT INTO tally_outbox (message_id, aggregate_id, exchange_name, routing_key, event_type,
                 schema_version, correlation_id, headers, payload, status, attempts, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
             """;
 
     /**
@@ -35,7 +35,7 @@ final class OutboxStore {
             SELECT id, message_id, aggregate_id, exchange_name, routing_key, event_type, schema_version,
                    correlation_id, headers, payload, attempts, created_at
               FROM tally_outbox
-             WHERE status = 'PENDING' AND next_attempt_at <= :now
+             WHERE status = :pending AND next_attempt_at <= :now
                AND (lease_until IS NULL OR lease_until < :now)
              ORDER BY next_attempt_at, id
              LIMIT :limit
@@ -60,7 +60,7 @@ final class OutboxStore {
      * Moves rows that wait behind their aggregate's head out of the claim's way: until the head's next attempt
      * when it backs off, or until an operator acts ({@link #BLOCKED}) when it is DEAD.
      */
-    static final String DEFER = "UPDATE tally_outbox SET next_attempt_at = :until WHERE id IN (:ids) AND status = 'PENDING'";
+    static final String DEFER = "UPDATE tally_outbox SET next_attempt_at = :until WHERE id IN (:ids) AND status = :pending";
 
     /**
      * Makes the rows behind a head due again (after an operator replayed or discarded it). No condition on
@@ -68,7 +68,7 @@ final class OutboxStore {
      */
     static final String UNBLOCK = """
             UPDATE tally_outbox SET next_attempt_at = :now
-             WHERE open_aggregate = :aggregate AND status = 'PENDING' AND id > :head
+             WHERE open_aggregate = :aggregate AND status = :pending AND id > :head
             """;
 
     /** The time of rows parked behind a DEAD head: never due until an operator replays or discards the head. */
@@ -80,30 +80,30 @@ final class OutboxStore {
 
     static final String FINISH_SENT = """
             UPDATE tally_outbox
-               SET status = 'SENT', sent_at = :now, lease_owner = NULL, lease_until = NULL
-             WHERE id IN (:ids) AND lease_owner = :owner AND status = 'PENDING'
+               SET status = :sent, sent_at = :now, lease_owner = NULL, lease_until = NULL
+             WHERE id IN (:ids) AND lease_owner = :owner AND status = :pending
             """;
 
     static final String FINISH_FAILED = """
             UPDATE tally_outbox
                SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
-             WHERE id = ? AND lease_owner = ? AND status = 'PENDING'
+             WHERE id = ? AND lease_owner = ? AND status = ?
             """;
 
     /** Gives rows back unchanged: claimed, but not published through no fault of theirs (the broker was away). */
     static final String RELEASE = """
             UPDATE tally_outbox SET lease_owner = NULL, lease_until = NULL
-             WHERE id IN (:ids) AND lease_owner = :owner AND status = 'PENDING'
+             WHERE id IN (:ids) AND lease_owner = :owner AND status = :pending
             """;
 
     /** The oldest SENT rows past their retention, by the time they were sent (index {@code ix_tally_outbox_sent}). */
     static final String PURGE = """
-            DELETE FROM tally_outbox WHERE status = 'SENT' AND sent_at < ? ORDER BY sent_at LIMIT ?
+            DELETE FROM tally_outbox WHERE status = ? AND sent_at < ? ORDER BY sent_at LIMIT ?
             """;
 
     /** DISCARDED rows written before the time (an operator closed them; the action stays in the audit trail). */
     static final String PURGE_DISCARDED = """
-            DELETE FROM tally_outbox WHERE status = 'DISCARDED' AND created_at < ? ORDER BY id LIMIT ?
+            DELETE FROM tally_outbox WHERE status = ? AND created_at < ? ORDER BY id LIMIT ?
             """;
 
     /**
@@ -119,7 +119,7 @@ final class OutboxStore {
      * lets the optimiser walk the primary key past every older SENT row).
      */
     static final String OLDEST_PENDING = """
-            SELECT created_at FROM tally_outbox WHERE id = (SELECT MIN(id) FROM tally_outbox WHERE status = 'PENDING')
+            SELECT created_at FROM tally_outbox WHERE id = (SELECT MIN(id) FROM tally_outbox WHERE status = ?)
             """;
 
     private final JdbcClient jdbc;
@@ -158,8 +158,9 @@ final class OutboxStore {
             ps.setString(7, correlationId);
             ps.setString(8, headers);
             ps.setBytes(9, payload);
-            ps.setString(10, at);
+            ps.setString(10, OutboxStatus.PENDING.name());
             ps.setString(11, at);
+            ps.setString(12, at);
         });
     }
 
@@ -170,6 +171,7 @@ final class OutboxStore {
      */
     List<OutboxRecord> claim(String owner, int limit, Instant now, Instant leaseUntil) {
         List<OutboxRecord> candidates = this.jdbc.sql(SELECT_CANDIDATES)
+            .param("pending", OutboxStatus.PENDING.name())
             .param("now", SqlTime.of(now))
             .param("limit", limit)
             .query(OutboxStore::record)
@@ -190,14 +192,14 @@ final class OutboxStore {
             if (head == null || head.id() == candidate.id()) {
                 claimed.add(candidate); // (no head: the candidate itself is the earliest unfinished row)
             }
-            else if (head.status().equals("DEAD")) {
+            else if (head.status().equals(OutboxStatus.DEAD.name())) {
                 deferred.computeIfAbsent(BLOCKED, t -> new ArrayList<>()).add(candidate.id());
             }
             else if (head.nextAttemptAt().isAfter(now)) {
                 deferred.computeIfAbsent(head.nextAttemptAt(), t -> new ArrayList<>()).add(candidate.id());
             }
         }
-        deferred.forEach((until, ids) -> this.jdbc.sql(DEFER).param("until", SqlTime.of(until)).param("ids", ids).update());
+        deferred.forEach((until, ids) -> this.jdbc.sql(DEFER).param("pending", OutboxStatus.PENDING.name()).param("until", SqlTime.of(until)).param("ids", ids).update());
         if (!claimed.isEmpty()) {
             this.jdbc.sql(LEASE)
                 .param("owner", owner)
@@ -210,6 +212,8 @@ final class OutboxStore {
 
     int finishSent(String owner, Collection<OutboxRecord> records, Instant now) {
         Integer updated = this.own.execute(status -> this.jdbc.sql(FINISH_SENT)
+            .param("sent", OutboxStatus.SENT.name())
+            .param("pending", OutboxStatus.PENDING.name())
             .param("now", SqlTime.of(now))
             .param("owner", owner)
             .param("ids", ids(records))
@@ -219,27 +223,30 @@ final class OutboxStore {
 
     void finishFailed(String owner, List<Failure> failures) {
         this.own.executeWithoutResult(status -> this.template.batchUpdate(FINISH_FAILED, failures, failures.size(), (ps, f) -> {
-            ps.setString(1, f.dead() ? "DEAD" : "PENDING");
+            ps.setString(1, (f.dead() ? OutboxStatus.DEAD : OutboxStatus.PENDING).name());
             ps.setInt(2, f.attempts());
             ps.setString(3, SqlTime.of(f.nextAttemptAt()));
             ps.setString(4, f.error());
             ps.setLong(5, f.record().id());
             ps.setString(6, owner);
+            ps.setString(7, OutboxStatus.PENDING.name());
         }));
     }
 
     void release(String owner, Collection<OutboxRecord> records) {
-        this.own.executeWithoutResult(status -> this.jdbc.sql(RELEASE).param("owner", owner).param("ids", ids(records))
+        this.own.executeWithoutResult(status -> this.jdbc.sql(RELEASE).param("pending", OutboxStatus.PENDING.name()).param("owner", owner).param("ids", ids(records))
             .update());
     }
 
     int purge(Instant sentBefore, int limit) {
-        Integer deleted = this.own.execute(status -> this.template.update(PURGE, SqlTime.of(sentBefore), limit));
+        Integer deleted = this.own.execute(status -> this.template.update(PURGE, OutboxStatus.SENT.name(),
+                SqlTime.of(sentBefore), limit));
         return deleted != null ? deleted : 0;
     }
 
     int purgeDiscarded(Instant writtenBefore, int limit) {
-        Integer deleted = this.own.execute(status -> this.template.update(PURGE_DISCARDED, SqlTime.of(writtenBefore), limit));
+        Integer deleted = this.own.execute(status -> this.template.update(PURGE_DISCARDED,
+                OutboxStatus.DISCARDED.name(), SqlTime.of(writtenBefore), limit));
         return deleted != null ? deleted : 0;
     }
 
@@ -254,7 +261,8 @@ final class OutboxStore {
                 Long rows = this.template.queryForObject(COUNT_CAPPED, Long.class, counted, cap);
                 result.put(counted, new Backlog(rows != null ? rows : 0, null));
             }
-            List<LocalDateTime> oldest = this.template.queryForList(OLDEST_PENDING, LocalDateTime.class);
+            List<LocalDateTime> oldest = this.template.queryForList(OLDEST_PENDING, LocalDateTime.class,
+                    OutboxStatus.PENDING.name());
             if (!oldest.isEmpty()) {
                 result.put("PENDING", new Backlog(result.get("PENDING").rows(), SqlTime.instant(oldest.get(0))));
             }

@@ -13,31 +13,35 @@ import org.springframework.stereotype.Repository;
 
 import io.tally.jdbc.SqlTime;
 
-/** The orders table. Every change of status is a conditional update on the current status. */
+/**
+ * The orders table. Every change of status is a conditional update on the current status, and the statuses in
+ * its SQL are bound from {@link OrderStatus}: a transition to a state is allowed from exactly the states its
+ * {@link OrderStatus#from()} lists, so the enum is the one definition of the state machine.
+ */
 @Repository
 class Orders {
 
     static final String TO_AWAITING_PAYMENT = """
-            UPDATE customer_order SET status = 'AWAITING_PAYMENT', amount = :amount, currency = :currency,
+            UPDATE customer_order SET status = :to, amount = :amount, currency = :currency,
                 pay_deadline = :payDeadline, cancel_at = :cancelAt, updated_at = :now
-            WHERE order_no = :orderNo AND status = 'PENDING_STOCK'""";
+            WHERE order_no = :orderNo AND status IN (:from)""";
 
     static final String TO_PAID = """
-            UPDATE customer_order SET status = 'PAID', payment_no = :paymentNo, updated_at = :now
-            WHERE order_no = :orderNo AND status = 'AWAITING_PAYMENT'""";
+            UPDATE customer_order SET status = :to, payment_no = :paymentNo, updated_at = :now
+            WHERE order_no = :orderNo AND status IN (:from)""";
 
     static final String TO_CANCELLED = """
-            UPDATE customer_order SET status = 'CANCELLED', cancel_reason = :reason, cancel_detail = :detail,
+            UPDATE customer_order SET status = :to, cancel_reason = :reason, cancel_detail = :detail,
                 updated_at = :now
-            WHERE order_no = :orderNo AND status IN ('PENDING_STOCK', 'AWAITING_PAYMENT')""";
+            WHERE order_no = :orderNo AND status IN (:from)""";
 
     /** A timeout cancels only an order still awaiting payment whose time has come. */
     static final String TO_TIMED_OUT = """
-            UPDATE customer_order SET status = 'CANCELLED', cancel_reason = 'TIMEOUT', updated_at = :now
-            WHERE order_no = :orderNo AND status = 'AWAITING_PAYMENT' AND cancel_at <= :now""";
+            UPDATE customer_order SET status = :to, cancel_reason = :reason, updated_at = :now
+            WHERE order_no = :orderNo AND status = :awaiting AND cancel_at <= :now""";
 
     static final String DUE = """
-            SELECT order_no FROM customer_order WHERE status = 'AWAITING_PAYMENT' AND cancel_at <= :now
+            SELECT order_no FROM customer_order WHERE status = :awaiting AND cancel_at <= :now
             ORDER BY cancel_at LIMIT :limit""";
 
     private static final String SELECT = """
@@ -56,8 +60,8 @@ class Orders {
         this.jdbc.sql("""
                 INSERT INTO customer_order (order_no, user_id, status, idempotency_key, idempotency_hash, created_at,
                     updated_at)
-                VALUES (?, ?, 'PENDING_STOCK', ?, ?, ?, ?)""")
-            .params(orderNo, userId, request != null ? request.key() : null,
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")
+            .params(orderNo, userId, OrderStatus.PENDING_STOCK.name(), request != null ? request.key() : null,
                     request != null && !request.requestHash().isEmpty() ? request.requestHash() : null, SqlTime.of(now),
                     SqlTime.of(now))
             .update();
@@ -66,6 +70,11 @@ class Orders {
                 .params(orderNo, i + 1, items.get(i).sku(), items.get(i).quantity())
                 .update();
         }
+    }
+
+    /** A transition's statement, its target and its allowed sources bound from the enum. */
+    private JdbcClient.StatementSpec transition(String sql, OrderStatus to) {
+        return this.jdbc.sql(sql).param("to", to.name()).param("from", to.from().stream().map(Enum::name).toList());
     }
 
     Optional<Order> find(String orderNo) {
@@ -86,7 +95,7 @@ class Orders {
 
     boolean toAwaitingPayment(String orderNo, long amount, String currency, Instant payDeadline, Instant cancelAt,
             Instant now) {
-        return this.jdbc.sql(TO_AWAITING_PAYMENT)
+        return transition(TO_AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT)
             .param("amount", amount)
             .param("currency", currency)
             .param("payDeadline", SqlTime.of(payDeadline))
@@ -103,7 +112,7 @@ class Orders {
     }
 
     boolean toPaid(String orderNo, String paymentNo, Instant now) {
-        return this.jdbc.sql(TO_PAID)
+        return transition(TO_PAID, OrderStatus.PAID)
             .param("paymentNo", paymentNo)
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
@@ -111,7 +120,7 @@ class Orders {
     }
 
     boolean toCancelled(String orderNo, CancelReason reason, @Nullable String detail, Instant now) {
-        return this.jdbc.sql(TO_CANCELLED)
+        return transition(TO_CANCELLED, OrderStatus.CANCELLED)
             .param("reason", reason.name())
             .param("detail", detail)
             .param("now", SqlTime.of(now))
@@ -120,11 +129,12 @@ class Orders {
     }
 
     boolean toTimedOut(String orderNo, Instant now) {
-        return this.jdbc.sql(TO_TIMED_OUT).param("now", SqlTime.of(now)).param("orderNo", orderNo).update() == 1;
+        return this.jdbc.sql(TO_TIMED_OUT).param("to", OrderStatus.CANCELLED.name())
+            .param("reason", CancelReason.TIMEOUT.name()).param("awaiting", OrderStatus.AWAITING_PAYMENT.name()).param("now", SqlTime.of(now)).param("orderNo", orderNo).update() == 1;
     }
 
     List<String> due(Instant now, int limit) {
-        return this.jdbc.sql(DUE).param("now", SqlTime.of(now)).param("limit", limit).query(String.class).list();
+        return this.jdbc.sql(DUE).param("awaiting", OrderStatus.AWAITING_PAYMENT.name()).param("now", SqlTime.of(now)).param("limit", limit).query(String.class).list();
     }
 
     /** Records a refund reported by payment-service, once per refund number. */
