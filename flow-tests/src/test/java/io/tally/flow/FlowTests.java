@@ -249,9 +249,45 @@ class FlowTests {
     }
 
     /**
-     * Callbacks signed by the channel, but for another merchant or another trade than the payment's: the payment
-     * is marked ABNORMAL with what did not match, never SUCCEEDED, and its order is never paid.
+     * A signed callback claiming another amount for a payment already refunded is recorded and alerted, but what it
+     * claims is not taken for what was captured: the payment keeps the amount the channel captured, and
+     * reconciliation finds nothing to report (a tampered copy once overwrote it, seen in the system test).
      */
+    @Test
+    void aCallbackWithAnotherAmountForARefundedPaymentLeavesWhatWasCapturedAsItWas() {
+        String sku = sku();
+        this.invariants.stock(sku, 300, 2);
+        String orderNo = this.invariants.place("zoe-" + sku, Map.of(sku, 1));
+        awaitStatus(orderNo, "AWAITING_PAYMENT");
+        String paymentNo = createPayment(orderNo);
+        this.system.faults(Map.of("captureWithoutCallback", true));
+        try {
+            assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
+        }
+        finally {
+            this.system.faults(Map.of());
+        }
+        assertThat(this.system.cancel(orderNo).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED"));
+        var payments = this.system.jdbc(this.system.payment);
+        assertThat(payments.queryForObject("SELECT captured_amount FROM payment WHERE payment_no = ?", Long.class, paymentNo))
+            .isEqualTo(300);
+
+        String trade = this.system.payment(paymentNo).get("channelTradeNo").asString();
+        String tampered = this.system.json.writeValueAsString(new Notification("N-tampered-" + paymentNo, "M100", paymentNo,
+                trade, 301, "CNY", Notification.TRADE_SUCCESS, Instant.now()));
+        FlowFixtures.Answer answer = callback(tampered, this.system.channelKeys.getPrivate(), UUID.randomUUID().toString(),
+                Instant.now().getEpochSecond());
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(payments.queryForObject("SELECT outcome FROM channel_callback WHERE notification_id = ?", String.class,
+                "N-tampered-" + paymentNo)).isEqualTo("abnormal callback for a payment already REFUNDED: amount 301 where 300 was asked");
+        assertThat(payments.queryForObject("SELECT captured_amount FROM payment WHERE payment_no = ?", Long.class, paymentNo))
+            .as("what the channel captured, not what the callback claims").isEqualTo(300);
+        assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED");
+        assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(0, 1, 1));
+    }
+
     /**
      * Signed callbacks that are not ours (another merchant, another trade, another currency) are refused and change
      * nothing: the payments stay PAYING, and the users' genuine payments then apply as if nothing had come.

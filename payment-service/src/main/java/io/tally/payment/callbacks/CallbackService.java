@@ -73,15 +73,13 @@ class CallbackService {
                 yield new CallbackResult(CallbackResult.Kind.REFUSED, decision.mismatch());
             }
             case MISMATCH -> {
-                if (Notification.TRADE_SUCCESS.equals(notification.tradeStatus())) {
-                    this.settlement.captured(payment, notification, now);
-                }
+                // what a mismatched callback says was captured is not taken for the truth (it may be tampered with):
+                // the payment is flagged, and the channel's statement says what was captured
                 yield new CallbackResult(CallbackResult.Kind.ABNORMAL, this.settlement
                     .abnormal(payment, "callback " + notification.notificationId(), decision.mismatch(), now)
                     .toString());
             }
             case MISMATCH_CAPTURED_AFTER_CLOSE -> {
-                this.settlement.captured(payment, notification, now);
                 Settlement.Abnormal abnormal = this.settlement.abnormal(payment,
                         "callback " + notification.notificationId(), decision.mismatch(), now);
                 // Money was taken after the close, whatever the callback says of it: give back what we asked.
