@@ -35,8 +35,7 @@ class CallbackSender {
 
     private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
 
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4,
-            Thread.ofPlatform().name("gateway-callback-", 0).daemon().factory());
+    private final ScheduledExecutorService scheduler;
 
     private final RestClient http;
 
@@ -53,6 +52,8 @@ class CallbackSender {
     private final List<Runnable> held = new ArrayList<>();
 
     CallbackSender(ChannelKeys keys, Trades trades, JsonMapper json, Clock clock, GatewayProperties properties) {
+        this.scheduler = Executors.newScheduledThreadPool(properties.callbackSenders(),
+                Thread.ofPlatform().name("gateway-callback-", 0).daemon().factory());
         HttpClient client = HttpClient.newBuilder().connectTimeout(properties.callbackTimeout()).build();
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(client);
         factory.setReadTimeout(properties.callbackTimeout());

@@ -21,6 +21,8 @@ import org.springframework.core.io.Resource;
  * {@code success}; after the last, the channel gives up (as real channels do after about a day)
  * @param callbackTimeout how long one callback send waits for the merchant's answer
  * @param maxClockSkew how far a merchant request's timestamp may be from the channel's clock
+ * @param callbackSenders how many callbacks are sent at once (each waits for the merchant's answer): a real
+ * channel sends many at a time, so a busy merchant is not starved of the callbacks of payments made in time
  * @param statementZone the zone whose midnight cuts the statements' days (Chinese channels cut at midnight
  * Asia/Shanghai); the merchant's reconciliation must use the same
  */
@@ -29,7 +31,7 @@ public record GatewayProperties(@Nullable Resource privateKeyLocation, @DefaultV
         @DefaultValue List<Merchant> merchants,
         @DefaultValue({ "2s", "10s", "30s", "2m", "10m", "30m", "1h", "2h", "6h", "15h" }) List<Duration> callbackRetryDelays,
         @DefaultValue("5s") Duration callbackTimeout, @DefaultValue("5m") Duration maxClockSkew,
-        @DefaultValue("UTC") java.time.ZoneId statementZone) {
+        @DefaultValue("UTC") java.time.ZoneId statementZone, @DefaultValue("32") int callbackSenders) {
 
     /**
      * A merchant of the channel.

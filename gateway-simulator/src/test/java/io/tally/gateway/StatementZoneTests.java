@@ -34,7 +34,7 @@ class StatementZoneTests {
 
     private static Trades paidTrade(ZoneId zone) {
         Trades trades = new Trades(Clock.fixed(PAID, ZoneOffset.UTC), new GatewayProperties(null, Path.of("target"),
-                List.of(), List.of(Duration.ofSeconds(1)), Duration.ofSeconds(1), Duration.ofMinutes(5), zone));
+                List.of(), List.of(Duration.ofSeconds(1)), Duration.ofSeconds(1), Duration.ofMinutes(5), zone, 1));
         trades.create(new CreateTrade("M100", "P1", 700, "CNY", PAID.plusSeconds(600), "http://127.0.0.1:1/cb", "test"));
         trades.pay("P1", false, () -> {
         });
