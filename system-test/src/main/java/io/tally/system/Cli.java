@@ -43,6 +43,10 @@ public final class Cli {
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
             }
+            case "throughput" -> System.exit(Throughput.run(home, new Throughput.Options(
+                    Throughput.rates(options.get("rates")), Integer.parseInt(options.getOrDefault("step-seconds", "30")),
+                    Integer.parseInt(options.getOrDefault("max-clients", "96")),
+                    Path.of(options.getOrDefault("out", "docs/throughput")))));
             case "scenario" -> {
                 // one scenario alone, on a load of its own (no kills)
                 String name = args.length > 1 && !args[1].startsWith("--") ? args[1] : options.getOrDefault("name", "");
@@ -56,7 +60,8 @@ public final class Cli {
                 System.err.println("usage: demo [--base-port=N] | soak [--orders=N] [--clients=N] [--chaos=false] "
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
                         + "[--scenarios=broker-outage,poison|none] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
-                        + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N]");
+                        + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N] | throughput "
+                        + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput]");
                 System.exit(2);
             }
         }

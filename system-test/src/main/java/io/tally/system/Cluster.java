@@ -369,6 +369,20 @@ public final class Cluster implements Endpoints, AutoCloseable {
         return "sys_" + this.run + "_" + service.shortName();
     }
 
+    /** A connection to any database of the run's server (the throughput benchmark's scratch one). */
+    public Connection connectTo(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), this.dbUser, this.dbPassword);
+    }
+
+    /** The process id of a service started by this run. */
+    public long pid(Service service) {
+        Process process = this.processes.get(service);
+        if (process == null) {
+            throw new IllegalStateException(service + " was not started by this run");
+        }
+        return process.pid();
+    }
+
     /** A connection to a service's database; {@code null} under docker compose, where checks use the APIs. */
     @Override
     public @Nullable Connection connect(Service service) throws SQLException {
