@@ -389,7 +389,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
         if (this.attached) {
             return null;
         }
-        return DriverManager.getConnection(jdbcUrl(database(service)), this.dbUser, this.dbPassword);
+        return connectTo(database(service));
     }
 
     /** The messages waiting in this run's queues; {@code null} under docker compose. */

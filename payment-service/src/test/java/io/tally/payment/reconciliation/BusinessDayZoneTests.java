@@ -1,8 +1,5 @@
 package io.tally.payment.reconciliation;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 
 import com.sun.net.httpserver.HttpServer;
@@ -14,8 +11,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,14 +26,13 @@ class BusinessDayZoneTests {
 
     private static final String PAID_AT = "2026-11-02T17:00:00Z";
 
-    private static final HttpServer channel = statementServer();
+    /** The channel's statements, cut at midnight Asia/Shanghai: the capture is in the statement of the day after. */
+    private static final HttpServer channel = StatementServer.start(day -> day.equals(UTC_DAY.plusDays(1))
+            ? java.util.List.of("PAYMENT,PZONE1,T1,,700," + PAID_AT) : java.util.List.of());
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
-        ServiceTestProperties.register(registry);
-        registry.add("payment.channel.merchant-private-key", () -> "file:../config/test-keys/merchant-private.pem");
-        registry.add("payment.channel.channel-public-key", () -> "file:../config/test-keys/channel-public.pem");
-        registry.add("payment.channel.base-url", () -> "http://127.0.0.1:" + channel.getAddress().getPort());
+        StatementServer.register(registry, channel);
     }
 
     @AfterAll
@@ -63,28 +57,5 @@ class BusinessDayZoneTests {
         assertThat(second.status()).isEqualTo("FINISHED");
         assertThat(reconciliation.differences(second.id())).as("in the Shanghai day after").isEmpty();
         assertThat(second.statementLines()).isEqualTo(1);
-    }
-
-    /** The channel's statements, cut at midnight Asia/Shanghai: the capture is in the statement of the day after. */
-    private static HttpServer statementServer() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/gateway/statements/", exchange -> {
-                LocalDate day = LocalDate.parse(exchange.getRequestURI().getPath().substring("/gateway/statements/".length()));
-                boolean holds = day.equals(UTC_DAY.plusDays(1));
-                byte[] body = ("# statement,merchant=M100,date=" + day + "\ntype,out_trade_no,trade_no,refund_no,amount,time\n"
-                        + (holds ? "PAYMENT,PZONE1,T1,,700," + PAID_AT + "\n" : "")
-                        + "# total,lines=" + (holds ? 1 : 0) + ",payments=" + (holds ? 700 : 0) + ",refunds=0\n")
-                    .getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            server.start();
-            return server;
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -1,8 +1,5 @@
 package io.tally.payment.reconciliation;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -17,8 +14,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,14 +30,14 @@ class DailyReconciliationTests {
 
     private static final AtomicInteger failuresLeft = new AtomicInteger(1);
 
-    private static final HttpServer channel = statementServer();
+    private static final HttpServer channel = StatementServer.start(day -> {
+        downloads.incrementAndGet();
+        return failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? null : java.util.List.of();
+    });
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
-        ServiceTestProperties.register(registry);
-        registry.add("payment.channel.merchant-private-key", () -> "file:../config/test-keys/merchant-private.pem");
-        registry.add("payment.channel.channel-public-key", () -> "file:../config/test-keys/channel-public.pem");
-        registry.add("payment.channel.base-url", () -> "http://127.0.0.1:" + channel.getAddress().getPort());
+        StatementServer.register(registry, channel);
     }
 
     @AfterAll
@@ -62,28 +57,5 @@ class DailyReconciliationTests {
         assertThat(jdbc.queryForObject("SELECT statement_date FROM reconciliation_run WHERE status = 'FINISHED'",
                 LocalDate.class)).isEqualTo(yesterday);
         assertThat(downloads.get()).isEqualTo(2);
-    }
-
-    private static HttpServer statementServer() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/gateway/statements/", exchange -> {
-                downloads.incrementAndGet();
-                String day = exchange.getRequestURI().getPath().substring("/gateway/statements/".length());
-                boolean fail = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
-                byte[] body = ("# statement,merchant=M100,date=" + day + "\ntype,out_trade_no,trade_no,refund_no,amount,time\n"
-                        + "# total,lines=0,payments=0,refunds=0\n").getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(fail ? 503 : 200, fail ? -1 : body.length);
-                if (!fail) {
-                    exchange.getResponseBody().write(body);
-                }
-                exchange.close();
-            });
-            server.start();
-            return server;
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }

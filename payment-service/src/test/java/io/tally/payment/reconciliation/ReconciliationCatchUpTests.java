@@ -1,8 +1,5 @@
 package io.tally.payment.reconciliation;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 
@@ -16,8 +13,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.tally.testing.ServiceTestProperties;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,14 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
         "payment.reconciliation.catch-up-days=3" })
 class ReconciliationCatchUpTests {
 
-    private static final HttpServer channel = statementServer();
+    private static final HttpServer channel = StatementServer.start(day -> java.util.List.of());
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
-        ServiceTestProperties.register(registry);
-        registry.add("payment.channel.merchant-private-key", () -> "file:../config/test-keys/merchant-private.pem");
-        registry.add("payment.channel.channel-public-key", () -> "file:../config/test-keys/channel-public.pem");
-        registry.add("payment.channel.base-url", () -> "http://127.0.0.1:" + channel.getAddress().getPort());
+        StatementServer.register(registry, channel);
     }
 
     @AfterAll
@@ -60,24 +52,5 @@ class ReconciliationCatchUpTests {
 
         assertThat(reconciliation.catchUp(yesterday)).as("each day once").isEmpty();
         assertThat(reconciliation.catchUp(yesterday.plusDays(1))).containsExactly(yesterday.plusDays(1));
-    }
-
-    private static HttpServer statementServer() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/gateway/statements/", exchange -> {
-                String day = exchange.getRequestURI().getPath().substring("/gateway/statements/".length());
-                byte[] body = ("# statement,merchant=M100,date=" + day + "\ntype,out_trade_no,trade_no,refund_no,amount,time\n"
-                        + "# total,lines=0,payments=0,refunds=0\n").getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            server.start();
-            return server;
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }
