@@ -3,6 +3,7 @@ package io.tally.system;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code demo}: the scripted story; {@code soak --orders=10000}: the system test at any size. Run from the
@@ -46,7 +47,8 @@ public final class Cli {
             case "throughput" -> System.exit(Throughput.run(home, new Throughput.Options(
                     Throughput.rates(options.get("rates")), Integer.parseInt(options.getOrDefault("step-seconds", "30")),
                     Integer.parseInt(options.getOrDefault("max-clients", "96")),
-                    Path.of(options.getOrDefault("out", "docs/throughput")))));
+                    Path.of(options.getOrDefault("out", "docs/throughput")),
+                    Optional.ofNullable(options.get("profile")).map(Path::of))));
             case "scenario" -> {
                 // one scenario alone, on a load of its own (no kills)
                 String name = args.length > 1 && !args[1].startsWith("--") ? args[1] : options.getOrDefault("name", "");
@@ -61,7 +63,7 @@ public final class Cli {
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
                         + "[--scenarios=broker-outage,poison|none] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
                         + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N] | throughput "
-                        + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput]");
+                        + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput] [--profile=DIR]");
                 System.exit(2);
             }
         }

@@ -47,7 +47,15 @@ public final class Cluster implements Endpoints, AutoCloseable {
      * uses the machine's broker at {@code RABBITMQ_HOST}/{@code RABBITMQ_PORT} and never restarts it
      */
     public record Settings(int basePort, Duration paymentWindow, Duration cancelGrace, String operatorPassword,
-            List<String> extraArgs, boolean privateBroker) {
+            List<String> extraArgs, boolean privateBroker, List<String> jvmOptions) {
+
+        /** A small heap and the first JIT tier only: quick to start, which is what tests want. */
+        public static final List<String> QUICK_START = List.of("-Xmx384m", "-XX:TieredStopAtLevel=1");
+
+        public Settings(int basePort, Duration paymentWindow, Duration cancelGrace, String operatorPassword,
+                List<String> extraArgs, boolean privateBroker) {
+            this(basePort, paymentWindow, cancelGrace, operatorPassword, extraArgs, privateBroker, QUICK_START);
+        }
 
         /** The longest wait of any schedule the services and the simulator are started with (see {@link #schedules}). */
         public Duration longestScheduledDelay() {
@@ -62,18 +70,27 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
         public Settings withPaymentWindow(Duration window) {
             return new Settings(this.basePort, window, this.cancelGrace, this.operatorPassword, this.extraArgs,
-                    this.privateBroker);
+                    this.privateBroker, this.jvmOptions);
         }
 
         public Settings withBasePort(int port) {
             return new Settings(port, this.paymentWindow, this.cancelGrace, this.operatorPassword, this.extraArgs,
-                    this.privateBroker);
+                    this.privateBroker, this.jvmOptions);
         }
 
         /** These arguments for every service, after (and replacing) the run's own of the same name. */
         public Settings withExtraArgs(List<String> args) {
             return new Settings(this.basePort, this.paymentWindow, this.cancelGrace, this.operatorPassword, args,
-                    this.privateBroker);
+                    this.privateBroker, this.jvmOptions);
+        }
+
+        /**
+         * The JVM options of every process, in place of {@link #QUICK_START}; {@code {service}} in an option is
+         * replaced by the service's short name (for one flight recording per process, say).
+         */
+        public Settings withJvmOptions(List<String> options) {
+            return new Settings(this.basePort, this.paymentWindow, this.cancelGrace, this.operatorPassword,
+                    this.extraArgs, this.privateBroker, List.copyOf(options));
         }
     }
 
@@ -289,8 +306,10 @@ public final class Cluster implements Endpoints, AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException("Build the services first (./mvnw -DskipTests package): no " + jar);
         }
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        this.settings.jvmOptions().forEach(option -> command.add(option.replace("{service}", service.shortName())));
+        command.addAll(List.of("-jar", jar.toString()));
         List<String> args = new ArrayList<>(List.of("--server.port=" + this.ports.get(service)));
         String keys = this.home.resolve("config/test-keys").toString();
         switch (service) {

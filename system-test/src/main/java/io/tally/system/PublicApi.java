@@ -26,7 +26,16 @@ import tools.jackson.databind.json.JsonMapper;
 public final class PublicApi {
 
     /** An HTTP answer; {@code status} 0 when no answer came (connection refused, timeout). */
-    public record Answer(int status, JsonNode body, String text) {
+    public record Answer(int status, JsonNode body, String text, java.net.http.HttpHeaders headers) {
+
+        public Answer(int status, JsonNode body, String text) {
+            this(status, body, text, java.net.http.HttpHeaders.of(Map.of(), (name, value) -> true));
+        }
+
+        /** A response header's first value, or {@code ""}. */
+        public String header(String name) {
+            return this.headers.firstValue(name).orElse("");
+        }
 
         public boolean ok() {
             return this.status >= 200 && this.status < 300;
@@ -111,7 +120,7 @@ public final class PublicApi {
             catch (tools.jackson.core.JacksonException unreadable) {
                 node = this.json.getNodeFactory().stringNode(text);
             }
-            return new Answer(response.statusCode(), node, text);
+            return new Answer(response.statusCode(), node, text, response.headers());
         }
         catch (IOException ex) {
             return new Answer(0, this.json.missingNode(), ex.toString());
@@ -197,6 +206,15 @@ public final class PublicApi {
 
     public JsonNode order(String orderNo) {
         return read(Service.ORDER, "/api/orders/" + orderNo, Map.of());
+    }
+
+    /**
+     * Waits, by one long poll, for the order to differ from the version tagged {@code tag} (its {@code ETag}):
+     * 200 with the order when it changed, 304 when it did not within {@code wait}.
+     */
+    public Answer orderChangedFrom(String orderNo, String tag, Duration wait) {
+        return call("GET", Service.ORDER, "/api/orders/" + orderNo, null,
+                Map.of("If-None-Match", tag, "Prefer", "wait=" + wait.toSeconds()));
     }
 
     public Answer cancel(String orderNo) {

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +51,11 @@ import tools.jackson.databind.JsonNode;
  */
 final class Throughput {
 
-    /** How often a client looks at its order while it waits for a state. */
+    /** How long a client pauses before it asks again after an answer that was not one. */
     private static final Duration POLL = Duration.ofMillis(100);
+
+    /** How long one long poll for the order's next version may wait. */
+    private static final Duration LONG_POLL = Duration.ofSeconds(15);
 
     /** How long a client waits for one state before it counts the order as not completed. */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -68,8 +72,24 @@ final class Throughput {
      * @param stepSeconds how long each open-loop step offers orders
      * @param maxClients the clients of the closed-loop step at the maximum (0: none)
      * @param out where the CSV and the PNG go
+     * @param profile where each process writes a Java Flight Recording of the whole run ({@code <service>.jfr}),
+     *     if anywhere
      */
-    record Options(List<Double> rates, int stepSeconds, int maxClients, Path out) {
+    record Options(List<Double> rates, int stepSeconds, int maxClients, Path out, Optional<Path> profile) {
+    }
+
+    /**
+     * The services run as they would in production, with both JIT tiers (the system test stops at the first, to
+     * start quickly), and a heap that is not the limit.
+     */
+    static List<String> jvmOptions(Optional<Path> profile) throws java.io.IOException {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        if (profile.isPresent()) {
+            Files.createDirectories(profile.get());
+            options.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + profile.get().toAbsolutePath().resolve("{service}.jfr"));
+        }
+        return options;
     }
 
     /** One step's figures. */
@@ -96,7 +116,8 @@ final class Throughput {
     }
 
     static int run(Path home, Options options) throws Exception {
-        Cluster.Settings settings = Cluster.Settings.fast().withPaymentWindow(Duration.ofMinutes(5));
+        Cluster.Settings settings = Cluster.Settings.fast().withPaymentWindow(Duration.ofMinutes(5))
+                .withJvmOptions(jvmOptions(options.profile()));
         List<Step> steps = new ArrayList<>();
         String raw;
         try (Cluster cluster = new Cluster(home, settings)) {
@@ -235,18 +256,32 @@ final class Throughput {
         }
     }
 
+    /**
+     * Waits for the order to reach the status as a real client would: it reads the order once, then long-polls
+     * for each next version ({@code If-None-Match} with {@code Prefer: wait}) instead of polling.
+     */
     private static boolean await(PublicApi api, String orderNo, String status) {
         Instant until = Instant.now().plus(PATIENCE);
+        PublicApi.Answer answer = api.call("GET", Service.ORDER, "/api/orders/" + orderNo, null, Map.of());
         while (Instant.now().isBefore(until)) {
-            JsonNode order = api.order(orderNo);
-            String now = order.path("status").asString();
-            if (status.equals(now)) {
-                return true;
+            if (answer.status() == 200) {
+                String now = answer.body().path("status").asString();
+                if (status.equals(now)) {
+                    return true;
+                }
+                if ("CANCELLED".equals(now) || "PAID".equals(now)) {
+                    return false;
+                }
             }
-            if ("CANCELLED".equals(now) || "PAID".equals(now)) {
-                return false;
+            String tag = answer.header("ETag");
+            PublicApi.Answer next = tag.isEmpty() ? answer : api.orderChangedFrom(orderNo, tag, LONG_POLL);
+            if (next.status() != 200 && next.status() != 304) {
+                PublicApi.pauseFor(POLL.toMillis()); // not answered: try again shortly
+                next = api.call("GET", Service.ORDER, "/api/orders/" + orderNo, null, Map.of());
             }
-            PublicApi.pauseFor(POLL.toMillis());
+            if (next.status() == 200) {
+                answer = next;
+            }
         }
         return false;
     }

@@ -78,8 +78,7 @@ public class OrderService {
         return get(orderNo);
     }
 
-    /** The order. */
-    @Transactional(readOnly = true)
+    /** The order, read by one statement: no transaction of its own. */
     public Order get(String orderNo) {
         return this.orders.find(orderNo).orElseThrow(() -> new UnknownOrderException(orderNo));
     }

@@ -3,6 +3,7 @@ package io.tally.order.orders;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,15 +45,30 @@ class Orders {
             SELECT order_no FROM customer_order WHERE status = :awaiting AND cancel_at <= :now
             ORDER BY cancel_at LIMIT :limit""";
 
+    /** An order and its lines in one statement: one consistent read, without a transaction around it. */
     private static final String SELECT = """
-            SELECT order_no, user_id, status, amount, currency, pay_deadline, cancel_reason, cancel_detail, payment_no,
-                refunded_amount, payment_alert, created_at
-            FROM customer_order""";
+            SELECT o.order_no, o.user_id, o.status, o.amount, o.currency, o.pay_deadline, o.cancel_reason,
+                o.cancel_detail, o.payment_no, o.refunded_amount, o.payment_alert, o.created_at,
+                l.sku, l.quantity, l.unit_price
+            FROM customer_order o LEFT JOIN order_line l ON l.order_no = o.order_no
+            WHERE o.order_no = ?
+            ORDER BY l.line_no""";
 
     private final JdbcClient jdbc;
 
-    Orders(JdbcClient jdbc) {
+    private final OrderChanges changes;
+
+    Orders(JdbcClient jdbc, OrderChanges changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
+    }
+
+    /** An update of the order, and a signal of the change to whoever waits for it once it commits. */
+    private boolean changed(String orderNo, int updated) {
+        if (updated > 0) {
+            this.changes.changed(orderNo);
+        }
+        return updated > 0;
     }
 
     void insert(String orderNo, String userId, List<Order.Item> items, io.tally.http.@Nullable IdempotentRequest request,
@@ -78,7 +94,7 @@ class Orders {
     }
 
     Optional<Order> find(String orderNo) {
-        return this.jdbc.sql(SELECT + " WHERE order_no = ?").param(orderNo).query(this::order).optional();
+        return this.jdbc.sql(SELECT).param(orderNo).query(Orders::order);
     }
 
     /** The order placed with this idempotency key (compared byte for byte), with the hash of its request. */
@@ -95,14 +111,14 @@ class Orders {
 
     boolean toAwaitingPayment(String orderNo, long amount, String currency, Instant payDeadline, Instant cancelAt,
             Instant now) {
-        return transition(TO_AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT)
+        return changed(orderNo, transition(TO_AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT)
             .param("amount", amount)
             .param("currency", currency)
             .param("payDeadline", SqlTime.of(payDeadline))
             .param("cancelAt", SqlTime.of(cancelAt))
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update() == 1;
+            .update());
     }
 
     void price(String orderNo, String sku, long unitPrice) {
@@ -112,25 +128,30 @@ class Orders {
     }
 
     boolean toPaid(String orderNo, String paymentNo, Instant now) {
-        return transition(TO_PAID, OrderStatus.PAID)
+        return changed(orderNo, transition(TO_PAID, OrderStatus.PAID)
             .param("paymentNo", paymentNo)
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update() == 1;
+            .update());
     }
 
     boolean toCancelled(String orderNo, CancelReason reason, @Nullable String detail, Instant now) {
-        return transition(TO_CANCELLED, OrderStatus.CANCELLED)
+        return changed(orderNo, transition(TO_CANCELLED, OrderStatus.CANCELLED)
             .param("reason", reason.name())
             .param("detail", detail)
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update() == 1;
+            .update());
     }
 
     boolean toTimedOut(String orderNo, Instant now) {
-        return this.jdbc.sql(TO_TIMED_OUT).param("to", OrderStatus.CANCELLED.name())
-            .param("reason", CancelReason.TIMEOUT.name()).param("awaiting", OrderStatus.AWAITING_PAYMENT.name()).param("now", SqlTime.of(now)).param("orderNo", orderNo).update() == 1;
+        return changed(orderNo, this.jdbc.sql(TO_TIMED_OUT)
+            .param("to", OrderStatus.CANCELLED.name())
+            .param("reason", CancelReason.TIMEOUT.name())
+            .param("awaiting", OrderStatus.AWAITING_PAYMENT.name())
+            .param("now", SqlTime.of(now))
+            .param("orderNo", orderNo)
+            .update());
     }
 
     List<String> due(Instant now, int limit) {
@@ -143,31 +164,46 @@ class Orders {
                 INSERT IGNORE INTO order_refund (refund_no, order_no, payment_no, amount, noted_at)
                 VALUES (?, ?, ?, ?, ?)""").params(refundNo, orderNo, paymentNo, amount, SqlTime.of(now)).update();
         if (inserted == 1) {
-            this.jdbc.sql("UPDATE customer_order SET refunded_amount = refunded_amount + ?, updated_at = ? WHERE order_no = ?")
+            changed(orderNo, this.jdbc.sql("UPDATE customer_order SET refunded_amount = refunded_amount + ?, updated_at = ? WHERE order_no = ?")
                 .params(amount, SqlTime.of(now), orderNo)
-                .update();
+                .update());
         }
         return inserted == 1;
     }
 
     void alert(String orderNo, String alert, Instant now) {
-        this.jdbc.sql("UPDATE customer_order SET payment_alert = ?, updated_at = ? WHERE order_no = ?")
+        changed(orderNo, this.jdbc.sql("UPDATE customer_order SET payment_alert = ?, updated_at = ? WHERE order_no = ?")
             .params(alert.length() > 255 ? alert.substring(0, 255) : alert, SqlTime.of(now), orderNo)
-            .update();
+            .update());
     }
 
-    private Order order(ResultSet rs, int row) throws SQLException {
+    /** The order of the rows of {@link #SELECT}: the order's columns on each, one line per row (none: no line). */
+    private static Optional<Order> order(ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            return Optional.empty();
+        }
         String orderNo = rs.getString("order_no");
-        List<Order.Item> items = this.jdbc.sql("SELECT sku, quantity, unit_price FROM order_line WHERE order_no = ? ORDER BY line_no")
-            .param(orderNo)
-            .query((line, n) -> new Order.Item(line.getString(1), line.getInt(2), line.getObject(3, Long.class)))
-            .list();
+        String userId = rs.getString("user_id");
+        OrderStatus status = OrderStatus.valueOf(rs.getString("status"));
+        Long amount = rs.getObject("amount", Long.class);
+        String currency = rs.getString("currency");
+        Instant payDeadline = SqlTime.instant(rs.getObject("pay_deadline", java.time.LocalDateTime.class));
         String reason = rs.getString("cancel_reason");
-        return new Order(orderNo, rs.getString("user_id"), OrderStatus.valueOf(rs.getString("status")), items,
-                rs.getObject("amount", Long.class), rs.getString("currency"),
-                SqlTime.instant(rs.getObject("pay_deadline", java.time.LocalDateTime.class)),
-                reason != null ? CancelReason.valueOf(reason) : null, rs.getString("cancel_detail"),
-                rs.getString("payment_no"), rs.getLong("refunded_amount"), rs.getString("payment_alert"),
-                SqlTime.instant(rs.getObject("created_at", java.time.LocalDateTime.class)));
+        String cancelDetail = rs.getString("cancel_detail");
+        String paymentNo = rs.getString("payment_no");
+        long refunded = rs.getLong("refunded_amount");
+        String alert = rs.getString("payment_alert");
+        Instant createdAt = SqlTime.instant(rs.getObject("created_at", java.time.LocalDateTime.class));
+        List<Order.Item> items = new ArrayList<>();
+        do {
+            String sku = rs.getString("sku");
+            if (sku != null) {
+                items.add(new Order.Item(sku, rs.getInt("quantity"), rs.getObject("unit_price", Long.class)));
+            }
+        }
+        while (rs.next());
+        return Optional.of(new Order(orderNo, userId, status, List.copyOf(items), amount, currency, payDeadline,
+                reason != null ? CancelReason.valueOf(reason) : null, cancelDetail, paymentNo, refunded, alert,
+                createdAt));
     }
 }

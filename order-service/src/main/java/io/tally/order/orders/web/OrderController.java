@@ -1,7 +1,9 @@
 package io.tally.order.orders.web;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -10,6 +12,10 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +27,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 import io.tally.http.IdempotencyFilter;
 import io.tally.http.IdempotencyKeyRequired;
@@ -29,6 +36,7 @@ import io.tally.http.Problems;
 import io.tally.order.orders.Order;
 import io.tally.order.orders.OrderNotCancellableException;
 import io.tally.order.orders.OrderService;
+import io.tally.order.orders.OrderWaits;
 import io.tally.order.orders.UnknownOrderException;
 
 /** The order endpoints of docs/design.md, "order-service". */
@@ -40,9 +48,12 @@ class OrderController {
 
     private final io.tally.order.orders.OrderProperties properties;
 
-    OrderController(OrderService orders, io.tally.order.orders.OrderProperties properties) {
+    private final OrderWaits waits;
+
+    OrderController(OrderService orders, io.tally.order.orders.OrderProperties properties, OrderWaits waits) {
         this.orders = orders;
         this.properties = properties;
+        this.waits = waits;
     }
 
     @PostMapping
@@ -55,9 +66,63 @@ class OrderController {
         return ResponseEntity.created(URI.create("/api/orders/" + order.orderNo())).body(order);
     }
 
+    /** The order, with its version as the entity tag; 304 when the client holds that version already. */
     @GetMapping("/{orderNo}")
-    Order get(@PathVariable @Size(max = 40) String orderNo) {
-        return this.orders.get(orderNo);
+    ResponseEntity<Order> get(@PathVariable @Size(max = 40) String orderNo,
+            @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) @Nullable String ifNoneMatch) {
+        Order order = this.orders.get(orderNo);
+        String tag = OrderWaits.tag(order);
+        return LongPoll.matches(ifNoneMatch, tag) ? notModified(tag, null) : current(order, tag, null);
+    }
+
+    /**
+     * A long poll: the client holds a version of the order ({@code If-None-Match}) and asks to wait for the next
+     * ({@code Prefer: wait=N}, RFC 7240, seconds, at most {@code order.wait-max}). It is answered with the order
+     * as soon as it changes, or 304 when the wait is over; {@code Preference-Applied} says how long it waited at
+     * most. No thread waits with it.
+     */
+    @GetMapping(path = "/{orderNo}", headers = { HttpHeaders.IF_NONE_MATCH, "Prefer" })
+    DeferredResult<ResponseEntity<Order>> await(@PathVariable @Size(max = 40) String orderNo,
+            @RequestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch, @RequestHeader("Prefer") String prefer) {
+        Order order = this.orders.get(orderNo);
+        String tag = OrderWaits.tag(order);
+        Optional<Duration> asked = LongPoll.wait(prefer);
+        if (!LongPoll.matches(ifNoneMatch, tag) || asked.isEmpty() || asked.get().isZero()) {
+            DeferredResult<ResponseEntity<Order>> now = new DeferredResult<>();
+            now.setResult(LongPoll.matches(ifNoneMatch, tag) ? notModified(tag, null) : current(order, tag, null));
+            return now;
+        }
+        Duration wait = this.waits.bound(asked.get());
+        String applied = "wait=" + wait.toSeconds();
+        DeferredResult<ResponseEntity<Order>> result = new DeferredResult<>(wait.plusSeconds(5).toMillis(),
+                () -> notModified(tag, applied));
+        this.waits.changedFrom(orderNo, tag, wait).whenComplete((changed, failure) -> {
+            if (failure != null) {
+                result.setErrorResult(failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure);
+            }
+            else {
+                result.setResult(changed.map(now -> current(now, OrderWaits.tag(now), applied))
+                    .orElseGet(() -> notModified(tag, applied)));
+            }
+        });
+        return result;
+    }
+
+    private static ResponseEntity<Order> current(Order order, String tag, @Nullable String applied) {
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok().eTag(tag).cacheControl(CacheControl.noCache());
+        if (applied != null) {
+            response.header("Preference-Applied", applied);
+        }
+        return response.body(order);
+    }
+
+    private static ResponseEntity<Order> notModified(String tag, @Nullable String applied) {
+        ResponseEntity.HeadersBuilder<?> response = ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(tag)
+            .cacheControl(CacheControl.noCache());
+        if (applied != null) {
+            response.header("Preference-Applied", applied);
+        }
+        return response.build();
     }
 
     @PostMapping("/{orderNo}/cancel")
