@@ -12,7 +12,14 @@ import io.tally.inbox.EventHandler;
 
 /** The application the benchmark runs: common's auto-configuration and one handler with a trivial effect. */
 @SpringBootConfiguration
-@EnableAutoConfiguration
+@EnableAutoConfiguration(excludeName = { "org.springframework.modulith.events.config.EventPublicationAutoConfiguration",
+        "org.springframework.modulith.events.config.EventExternalizationAutoConfiguration",
+        "org.springframework.modulith.events.jdbc.JdbcEventPublicationAutoConfiguration",
+        "org.springframework.modulith.events.jackson.JacksonEventSerializationConfiguration",
+        "org.springframework.modulith.events.jackson2.Jackson2EventSerializationConfiguration",
+        "org.springframework.modulith.moments.autoconfigure.MomentsAutoConfiguration",
+        "org.springframework.modulith.moments.autoconfigure.MomentsJacksonAutoConfiguration",
+        "org.springframework.modulith.core.config.ApplicationModuleInitializerRuntimeVerification" })
 public class BenchApplication {
 
     @Bean

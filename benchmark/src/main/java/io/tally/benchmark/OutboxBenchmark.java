@@ -148,7 +148,12 @@ public final class OutboxBenchmark {
                 return List.copyOf(this.report);
             }
             double rate = sustained(context, seconds, producers, 0);
+            Histogram fullLatency = this.lastLatency;
             sustained(context, seconds, producers, rate / 2);
+            Histogram halfLatency = this.lastLatency;
+            if (Boolean.parseBoolean(option("peer", "true"))) {
+                peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rate, fullLatency, halfLatency);
+            }
             return List.copyOf(this.report);
         }
         finally {
@@ -387,7 +392,73 @@ public final class OutboxBenchmark {
                 producers, seconds, maxBacklog, lastBacklog, bounded ? "bounded" : "GROWING", tail));
         print("           commit-to-confirm " + LatencyRecorder.describe(latency));
         print("           backlog per second: " + backlog);
+        this.lastLatency = latency;
         return rate;
+    }
+
+    private Histogram lastLatency = new Histogram(3);
+
+    /** One system's figures, for the side-by-side table. */
+    record Figures(double drain, int drained, double sustained, Histogram full, Histogram half) {
+    }
+
+    /**
+     * The same drain and sustained phases for Spring Modulith's event publication registry ({@link ModulithPeer}),
+     * in a database of its own on the same server, with publisher confirms and then as its default mode ships
+     * (without), then the three side by side.
+     */
+    private void peer(String dbUrl, String params, String dbUser, String dbPassword, String prefix, int producers,
+            int seconds, double ourRate, Histogram ourFull, Histogram ourHalf) throws Exception {
+        int rows = intOption("peer-rows", Math.min(intOption("rows", 200_000), 20_000));
+        Figures ours = new Figures(this.drainRate, intOption("rows", 200_000), ourRate, ourFull, ourHalf);
+        Figures confirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, true);
+        Figures unconfirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, false);
+        print("side by side                tally outbox   Modulith, confirmed   Modulith, unconfirmed");
+        print(String.format(Locale.ROOT, "drain events/s            %,12.0f       %,12.0f          %,12.0f", ours.drain(),
+                confirmed.drain(), unconfirmed.drain()));
+        print(String.format(Locale.ROOT, "  (backlog drained)       %,12d       %,12d          %,12d", ours.drained(),
+                confirmed.drained(), unconfirmed.drained()));
+        print(String.format(Locale.ROOT, "sustained commits/s       %,12.0f       %,12.0f          %,12.0f", ours.sustained(),
+                confirmed.sustained(), unconfirmed.sustained()));
+        print(String.format(Locale.ROOT, "  commit-to-confirm p99   %9.1f ms       %9.1f ms          %9.1f ms",
+                p99(ours.full()), p99(confirmed.full()), p99(unconfirmed.full())));
+        print(String.format(Locale.ROOT, "half rate p99             %9.1f ms       %9.1f ms          %9.1f ms",
+                p99(ours.half()), p99(confirmed.half()), p99(unconfirmed.half())));
+        print("(the unconfirmed peer completes a publication when the client library took the message: its latency is "
+                + "to that point, and a broker failure can lose what it counted as sent)");
+    }
+
+    private static double p99(Histogram latency) {
+        return latency.getValueAtPercentile(99) / 1000.0;
+    }
+
+    private Figures peer(String dbUrl, String params, String dbUser, String dbPassword, String prefix, int producers,
+            int seconds, int rows, boolean confirmed) throws Exception {
+        String database = this.database + (confirmed ? "_peer_c" : "_peer_u");
+        try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
+            c.createStatement().execute("CREATE DATABASE " + database);
+        }
+        try (ModulithPeer peer = new ModulithPeer(dbUrl + database + "?" + params, dbUser, dbPassword,
+                option("rabbit-host", "127.0.0.1"), option("rabbit-port", "5672"), option("rabbit-user", "guest"),
+                option("rabbit-password", "guest"), prefix + (confirmed ? "c." : "u."), producers, confirmed,
+                this::print)) {
+            print("peer: Spring Modulith 2.1 event publication registry (JDBC), externalized to RabbitMQ "
+                    + (confirmed ? "with publisher confirms" : "without confirms (its default mode)")
+                    + ", completion mode DELETE");
+            double drain = peer.drain(rows);
+            print(String.format(Locale.ROOT, "peer drain: %,10.0f events/s  (%d publications resubmitted)", drain, rows));
+            double rate = peer.sustained(seconds, producers, 0);
+            Histogram full = peer.lastLatency();
+            peer.sustained(seconds, producers, rate / 2);
+            return new Figures(drain, rows, rate, full, peer.lastLatency());
+        }
+        finally {
+            if (!Boolean.parseBoolean(option("keep", "false"))) {
+                try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
+                    c.createStatement().execute("DROP DATABASE IF EXISTS " + database);
+                }
+            }
+        }
     }
 
     /** Waits until {@code value} reaches {@code target}; fails after ten minutes instead of hanging. */

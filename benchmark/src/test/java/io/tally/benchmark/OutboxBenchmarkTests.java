@@ -39,11 +39,18 @@ class OutboxBenchmarkTests {
         assertThat(rate(report, "half rate")).isPositive();
         assertThat(report).anyMatch(line -> line.contains("(2000 messages, dedup row + effect row each, 2000 effects"));
         assertThat(report).anyMatch(line -> line.contains("commit-to-confirm p50"));
+        // the peer, with and without confirms: every publication drained and completed, both phases measured
+        assertThat(report.stream().filter(line -> line.startsWith("peer drain:"))).hasSize(2)
+            .allMatch(line -> line.contains("(2000 publications resubmitted)"));
+        assertThat(rate(report, "peer drain:")).isPositive();
+        assertThat(rate(report, "peer sustained:")).isPositive();
+        assertThat(rate(report, "peer half rate")).isPositive();
+        assertThat(report).anyMatch(line -> line.startsWith("side by side"));
         try (Connection connection = TestInfrastructure.adminConnection();
                 ResultSet rs = connection.createStatement().executeQuery(
-                        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + benchmark.database() + "'")) {
+                        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '" + benchmark.database() + "%'")) {
             rs.next();
-            assertThat(rs.getInt(1)).as("the benchmark's database is dropped").isZero();
+            assertThat(rs.getInt(1)).as("the benchmark's databases, its own and the peer's, are dropped").isZero();
         }
     }
 
