@@ -136,7 +136,7 @@ public final class OutboxRelay implements SmartLifecycle {
         Instant now = this.clock.instant();
         if (!outcome.confirmed.isEmpty()) {
             this.listener.beforeFinish(outcome.confirmed);
-            int finished = this.store.finishSent(owner, outcome.confirmed, now);
+            int finished = retried(() -> this.store.finishSent(owner, outcome.confirmed, now));
             if (finished < outcome.confirmed.size()) {
                 log.warn("{} of {} published rows had lost their lease to another relay; they may be published twice",
                         outcome.confirmed.size() - finished, outcome.confirmed.size());
@@ -144,11 +144,17 @@ public final class OutboxRelay implements SmartLifecycle {
             this.listener.sent(outcome.confirmed);
         }
         if (!outcome.failures.isEmpty()) {
-            this.store.finishFailed(owner, outcome.failures);
+            retried(() -> {
+                this.store.finishFailed(owner, outcome.failures);
+                return 0;
+            });
             outcome.failures.forEach(f -> this.listener.failed(f.record(), f.error(), f.dead()));
         }
         if (!outcome.released.isEmpty()) {
-            this.store.release(owner, outcome.released);
+            retried(() -> {
+                this.store.release(owner, outcome.released);
+                return 0;
+            });
         }
         if (outcome.brokerAway != null && this.brokerAway == null) {
             this.brokerAway = outcome.brokerAway;
@@ -166,6 +172,19 @@ public final class OutboxRelay implements SmartLifecycle {
     /** Whether the relay is paused because the broker cannot be reached. */
     public boolean brokerAway() {
         return this.brokerAway != null;
+    }
+
+    /**
+     * Finishing a batch, retried at once on a lock wait or a deadlock like the claim: abandoning a published
+     * batch leaves it to its lease, to be published a second time a lease later.
+     */
+    private int retried(java.util.function.IntSupplier finish) {
+        try {
+            return this.claimRetry.execute(finish::getAsInt);
+        }
+        catch (RetryException ex) {
+            throw new IllegalStateException("Outbox finish failed", ex.getCause());
+        }
     }
 
     private List<OutboxRecord> claim(String owner) {
