@@ -48,7 +48,8 @@ public final class Cli {
                     Throughput.rates(options.get("rates")), Integer.parseInt(options.getOrDefault("step-seconds", "30")),
                     Integer.parseInt(options.getOrDefault("max-clients", "96")),
                     Path.of(options.getOrDefault("out", "docs/throughput")),
-                    Optional.ofNullable(options.get("profile")).map(Path::of))));
+                    Optional.ofNullable(options.get("profile")).map(Path::of),
+                    Integer.parseInt(options.getOrDefault("warm-up-seconds", "90")))));
             case "scenario" -> {
                 // one scenario alone, on a load of its own (no kills)
                 String name = args.length > 1 && !args[1].startsWith("--") ? args[1] : options.getOrDefault("name", "");
@@ -63,7 +64,7 @@ public final class Cli {
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
                         + "[--scenarios=broker-outage,poison|none] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
                         + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N] | throughput "
-                        + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput] [--profile=DIR]");
+                        + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput] [--profile=DIR] [--warm-up-seconds=90]");
                 System.exit(2);
             }
         }

@@ -194,6 +194,11 @@ public final class PublicApi {
 
     /** Places an order of several lines; see {@link #placeOrder(String, String, int)}. */
     public String placeOrder(String userId, Map<String, Integer> items) {
+        return placed(userId, items).body().get("orderNo").asString();
+    }
+
+    /** Places an order; the answer carries the order and its version ({@code ETag}), to wait for the next from. */
+    public Answer placed(String userId, Map<String, Integer> items) {
         List<Map<String, Object>> lines = new ArrayList<>();
         items.forEach((sku, quantity) -> lines.add(Map.of("sku", sku, "quantity", quantity)));
         Answer answer = idempotent("POST", Service.ORDER, "/api/orders", Map.of("userId", userId, "items", lines),
@@ -201,7 +206,7 @@ public final class PublicApi {
         if (answer.status() != 201) {
             throw new IllegalStateException("Order not placed: " + answer);
         }
-        return answer.body().get("orderNo").asString();
+        return answer;
     }
 
     public JsonNode order(String orderNo) {

@@ -63,7 +63,8 @@ class OrderController {
         Order order = this.orders.place(body.userId(),
                 body.items().stream().map(i -> new Order.Item(i.sku(), i.quantity(), null)).toList(),
                 IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")));
-        return ResponseEntity.created(URI.create("/api/orders/" + order.orderNo())).body(order);
+        return ResponseEntity.created(URI.create("/api/orders/" + order.orderNo())).eTag(OrderWaits.tag(order))
+            .body(order);
     }
 
     /** The order, with its version as the entity tag; 304 when the client holds that version already. */
@@ -126,8 +127,9 @@ class OrderController {
     }
 
     @PostMapping("/{orderNo}/cancel")
-    Order cancel(@PathVariable @Size(max = 40) String orderNo) {
-        return this.orders.cancelByUser(orderNo);
+    ResponseEntity<Order> cancel(@PathVariable @Size(max = 40) String orderNo) {
+        Order order = this.orders.cancelByUser(orderNo);
+        return ResponseEntity.ok().eTag(OrderWaits.tag(order)).body(order);
     }
 
     /** Each line within its bound, and their sum (exact: no sum wraps) within the order's. */

@@ -112,6 +112,20 @@ class OrderLongPollTests {
     }
 
     @Test
+    void theOrderAsPlacedCarriesItsVersionToWaitFrom() throws Exception {
+        HttpResponse<String> placed = send(HttpRequest.newBuilder(uri("/api/orders"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", UUID.randomUUID().toString())
+            .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u-long-poll\",\"items\":[{\"sku\":\"SKU-LP\",\"quantity\":1}]}")));
+        String body = placed.body();
+        int at = body.indexOf("\"orderNo\":\"") + "\"orderNo\":\"".length();
+        String orderNo = body.substring(at, body.indexOf('"', at));
+
+        assertThat(placed.headers().firstValue("ETag")).as("the version placed")
+            .isEqualTo(get(orderNo, null, null).headers().firstValue("ETag"));
+    }
+
+    @Test
     void withoutAWaitTheTagIsAnsweredAtOnce() throws Exception {
         String orderNo = place();
         String tag = get(orderNo, null, null).headers().firstValue("ETag").orElseThrow();
