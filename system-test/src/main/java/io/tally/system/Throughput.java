@@ -289,10 +289,12 @@ final class Throughput {
                 return null;
             }
             String tag = answer.header("ETag");
+            Duration left = Duration.between(Instant.now(), until);
             PublicApi.Answer next = tag.isEmpty() ? api.call("GET", Service.ORDER, "/api/orders/" + orderNo, null, Map.of())
-                    : api.orderChangedFrom(orderNo, tag, LONG_POLL);
-            if (next.status() != 200 && next.status() != 304) {
-                PublicApi.pauseFor(POLL.toMillis()); // not answered: ask again shortly
+                    : api.orderChangedFrom(orderNo, tag, left.compareTo(LONG_POLL) < 0 ? left : LONG_POLL);
+            boolean waited = next.status() == 200 || (next.status() == 304 && !next.header("Preference-Applied").isEmpty());
+            if (!waited) {
+                PublicApi.pauseFor(POLL.toMillis()); // not answered, or answered without waiting: ask again shortly
             }
             if (next.status() == 200) {
                 answer = next;

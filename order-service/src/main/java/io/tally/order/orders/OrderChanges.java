@@ -14,7 +14,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Signals, within this process, that an order changed: what lets a client wait for an order's next state
- * without polling ({@link OrderService#changedFrom}). A change is signalled once its transaction commits, so a
+ * without polling ({@link OrderWaits#changedFrom}). A change is signalled once its transaction commits, so a
  * waiter that reads the order on the signal sees it. Changes committed by another instance of the service are
  * not signalled here; waiters find those by reading the order again now and then.
  */
@@ -55,35 +55,74 @@ public final class OrderChanges {
     }
 
     /**
-     * A wait for the order's next committed change, or none when too many waits are open; whoever asked for it
-     * must {@link #forget} it, signalled or not.
+     * A wait for the order's next committed change, armed; or none when too many waits are open. Whoever asked
+     * for it must {@link #forget} it.
      */
     Optional<Wait> next(String orderNo) {
         if (this.waiters.incrementAndGet() > this.maxWaiters) {
             this.waiters.decrementAndGet();
             return Optional.empty();
         }
-        Wait wait = new Wait(orderNo, new CompletableFuture<>(), new AtomicBoolean());
-        this.waiting.computeIfAbsent(orderNo, no -> ConcurrentHashMap.newKeySet()).add(wait.signal());
+        Wait wait = new Wait(orderNo);
+        arm(wait);
         return Optional.of(wait);
+    }
+
+    /**
+     * Arms the wait afresh for the order's next committed change (after a recheck found none). Arm first, read
+     * the order second: a change that commits between the two is seen by one or the other.
+     */
+    void rearm(Wait wait) {
+        disarm(wait);
+        arm(wait);
+    }
+
+    private void arm(Wait wait) {
+        CompletableFuture<Void> signal = new CompletableFuture<>();
+        wait.signal = signal;
+        // added inside the map's atomic step, so that no concurrent removal of an emptied set can lose it
+        this.waiting.compute(wait.orderNo, (no, signals) -> {
+            Set<CompletableFuture<Void>> armed = signals != null ? signals : ConcurrentHashMap.newKeySet();
+            armed.add(signal);
+            return armed;
+        });
+    }
+
+    private void disarm(Wait wait) {
+        CompletableFuture<Void> signal = wait.signal;
+        this.waiting.computeIfPresent(wait.orderNo, (no, signals) -> {
+            signals.remove(signal);
+            return signals.isEmpty() ? null : signals;
+        });
     }
 
     /** The wait is over, signalled or not; forgetting it again does nothing. */
     void forget(Wait wait) {
-        if (wait.over().compareAndSet(false, true)) {
+        if (wait.over.compareAndSet(false, true)) {
             this.waiters.decrementAndGet();
-            this.waiting.computeIfPresent(wait.orderNo(), (no, signals) -> {
-                signals.remove(wait.signal());
-                return signals.isEmpty() ? null : signals;
-            });
+            disarm(wait);
         }
     }
 
-    /** One wait: its signal completes when the order's change commits. */
-    record Wait(String orderNo, CompletableFuture<Void> signal, AtomicBoolean over) {
+    /** One request's wait: its signal completes when a change of the order commits. */
+    static final class Wait {
+
+        private final String orderNo;
+
+        private final AtomicBoolean over = new AtomicBoolean();
+
+        private volatile CompletableFuture<Void> signal = new CompletableFuture<>();
+
+        Wait(String orderNo) {
+            this.orderNo = orderNo;
+        }
+
+        CompletableFuture<Void> signal() {
+            return this.signal;
+        }
     }
 
-    /** How many waits are open (for the gauge and the tests). */
+    /** How many waits are open (the gauge {@code tally.order.waits.open}, and the tests). */
     public int waiters() {
         return this.waiters.get();
     }

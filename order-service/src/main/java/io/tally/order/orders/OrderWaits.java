@@ -1,15 +1,22 @@
 package io.tally.order.orders;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,10 +24,20 @@ import org.springframework.stereotype.Component;
  * (its entity tag) may ask to wait, up to {@link OrderProperties#waitMax()}, for the next one. It is answered as
  * soon as a change commits in this instance (signalled by {@link OrderChanges}), and otherwise finds changes
  * committed elsewhere by reading the order again every {@link OrderProperties#waitRecheck()}. Nothing holds a
- * thread or a connection while it waits.
+ * thread or a connection while it waits; at most {@link #READERS} of these reads run at once, so waiting clients
+ * never take the connections the other requests need.
+ * <p>
+ * The length of a wait is measured on the monotonic clock ({@link System#nanoTime()}), not the service's
+ * {@link java.time.Clock}: it bounds how long a request is held, and must end even when the business clock is
+ * fixed or steps back.
  */
 @Component
-public class OrderWaits {
+public class OrderWaits implements DisposableBean {
+
+    /** How many waits may read the order at once (the connection pool holds 10 by default). */
+    static final int READERS = 4;
+
+    private static final Logger log = LoggerFactory.getLogger(OrderWaits.class);
 
     private final OrderService orders;
 
@@ -28,16 +45,25 @@ public class OrderWaits {
 
     private final OrderProperties properties;
 
-    private final Clock clock;
+    private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
 
-    private final Executor readers;
+    private final Semaphore reading = new Semaphore(READERS);
 
-    OrderWaits(OrderService orders, OrderChanges changes, OrderProperties properties, Clock clock) {
+    OrderWaits(OrderService orders, OrderChanges changes, OrderProperties properties, MeterRegistry registry) {
         this.orders = orders;
         this.changes = changes;
         this.properties = properties;
-        this.clock = clock;
-        this.readers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        Gauge.builder("tally.order.waits.open", changes, OrderChanges::waiters)
+            .description("Requests of this instance waiting for an order to change (long polls)")
+            .register(registry);
+    }
+
+    /** How a wait ended: the order as it changed, or no change, or no wait at all (too many waiting). */
+    public record Waited(@Nullable Order changed, boolean refused) {
+
+        static final Waited UNCHANGED = new Waited(null, false);
+
+        static final Waited REFUSED = new Waited(null, true);
     }
 
     /**
@@ -56,35 +82,90 @@ public class OrderWaits {
     }
 
     /**
-     * The order once it differs from the version tagged {@code tag}, or empty when it has not changed within
-     * {@code wait} (or when too many requests wait already, at once).
+     * Waits until the order differs from the version tagged {@code tag}, for at most {@code wait} (bounded), or
+     * until {@code cancelled} (the request ended: timed out, failed, or the client went away).
      * @throws UnknownOrderException (through the future) when there is no such order
      */
-    public CompletableFuture<Optional<Order>> changedFrom(String orderNo, String tag, Duration wait) {
-        return step(orderNo, tag, this.clock.instant().plus(bound(wait)));
+    public CompletableFuture<Waited> changedFrom(String orderNo, String tag, Duration wait, BooleanSupplier cancelled) {
+        CompletableFuture<Waited> result = new CompletableFuture<>();
+        OrderChanges.Wait slot = this.changes.next(orderNo).orElse(null);
+        if (slot == null) {
+            result.complete(Waited.REFUSED);
+            return result;
+        }
+        result.whenComplete((waited, failure) -> this.changes.forget(slot));
+        long until = System.nanoTime() + bound(wait).toNanos();
+        try {
+            this.readers.execute(() -> check(orderNo, tag, until, slot, cancelled, result));
+        }
+        catch (RuntimeException rejected) { // shutting down
+            result.complete(Waited.UNCHANGED);
+        }
+        return result;
     }
 
-    private CompletableFuture<Optional<Order>> step(String orderNo, String tag, Instant until) {
-        Optional<OrderChanges.Wait> next = this.changes.next(orderNo);
-        if (next.isEmpty()) {
-            return CompletableFuture.completedFuture(Optional.empty());
+    /** One look at the order (the wait is armed already), then the wait for a signal or the next recheck. */
+    private void check(String orderNo, String tag, long until, OrderChanges.Wait slot, BooleanSupplier cancelled,
+            CompletableFuture<Waited> result) {
+        if (result.isDone()) {
+            return;
         }
-        OrderChanges.Wait wait = next.get();
-        // subscribed first, read second: a change that commits between the two is seen by one or the other
-        return CompletableFuture.supplyAsync(() -> this.orders.get(orderNo), this.readers).thenCompose(now -> {
-            if (!tag(now).equals(tag)) {
-                return CompletableFuture.completedFuture(Optional.of(now));
-            }
-            Duration left = Duration.between(this.clock.instant(), until);
-            if (!left.isPositive()) {
-                return CompletableFuture.completedFuture(Optional.<Order>empty());
-            }
-            Duration pause = left.compareTo(this.properties.waitRecheck()) < 0 ? left : this.properties.waitRecheck();
-            return wait.signal().completeOnTimeout(null, pause.toMillis(), TimeUnit.MILLISECONDS)
-                .thenComposeAsync(woken -> {
-                    this.changes.forget(wait);
-                    return step(orderNo, tag, until);
-                }, this.readers);
-        }).whenComplete((result, failure) -> this.changes.forget(wait));
+        if (cancelled.getAsBoolean()) {
+            result.complete(Waited.UNCHANGED);
+            return;
+        }
+        Order now = read(orderNo, result);
+        if (result.isDone()) {
+            return;
+        }
+        if (now != null && !tag(now).equals(tag)) {
+            result.complete(new Waited(now, false));
+            return;
+        }
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+            result.complete(Waited.UNCHANGED);
+            return;
+        }
+        long pause = Math.min(left, this.properties.waitRecheck().toNanos());
+        slot.signal().completeOnTimeout(null, pause, TimeUnit.NANOSECONDS).thenRunAsync(() -> {
+            this.changes.rearm(slot);
+            check(orderNo, tag, until, slot, cancelled, result);
+        }, this.readers).exceptionally(rejected -> {
+            result.complete(Waited.UNCHANGED); // shutting down
+            return null;
+        });
+    }
+
+    /** The order, read within the bound on concurrent reads; {@code null} when the read failed (no change seen). */
+    private @Nullable Order read(String orderNo, CompletableFuture<Waited> result) {
+        try {
+            this.reading.acquire();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            result.complete(Waited.UNCHANGED);
+            return null;
+        }
+        try {
+            return this.orders.get(orderNo);
+        }
+        catch (UnknownOrderException ex) {
+            result.completeExceptionally(ex);
+            return null;
+        }
+        catch (RuntimeException ex) {
+            // the database is busy or away: this look saw no change, the next one may
+            log.debug("A waiting request could not read order {}: {}", orderNo, ex.toString());
+            return null;
+        }
+        finally {
+            this.reading.release();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        this.readers.shutdownNow();
     }
 }

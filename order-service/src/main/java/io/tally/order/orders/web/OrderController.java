@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -80,30 +82,41 @@ class OrderController {
      * A long poll: the client holds a version of the order ({@code If-None-Match}) and asks to wait for the next
      * ({@code Prefer: wait=N}, RFC 7240, seconds, at most {@code order.wait-max}). It is answered with the order
      * as soon as it changes, or 304 when the wait is over; {@code Preference-Applied} says how long it waited at
-     * most. No thread waits with it.
+     * most. No thread waits with it. When {@code order.wait-max-waiters} requests wait already, 503 with
+     * {@code Retry-After}.
      */
     @GetMapping(path = "/{orderNo}", headers = { HttpHeaders.IF_NONE_MATCH, "Prefer" })
-    DeferredResult<ResponseEntity<Order>> await(@PathVariable @Size(max = 40) String orderNo,
+    DeferredResult<ResponseEntity<?>> await(@PathVariable @Size(max = 40) String orderNo,
             @RequestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch, @RequestHeader("Prefer") String prefer) {
         Order order = this.orders.get(orderNo);
         String tag = OrderWaits.tag(order);
         Optional<Duration> asked = LongPoll.wait(prefer);
         if (!LongPoll.matches(ifNoneMatch, tag) || asked.isEmpty() || asked.get().isZero()) {
-            DeferredResult<ResponseEntity<Order>> now = new DeferredResult<>();
+            DeferredResult<ResponseEntity<?>> now = new DeferredResult<>();
             now.setResult(LongPoll.matches(ifNoneMatch, tag) ? notModified(tag, null) : current(order, tag, null));
             return now;
         }
         Duration wait = this.waits.bound(asked.get());
         String applied = "wait=" + wait.toSeconds();
-        DeferredResult<ResponseEntity<Order>> result = new DeferredResult<>(wait.plusSeconds(5).toMillis(),
+        DeferredResult<ResponseEntity<?>> result = new DeferredResult<>(wait.plusSeconds(5).toMillis(),
                 () -> notModified(tag, applied));
-        this.waits.changedFrom(orderNo, tag, wait).whenComplete((changed, failure) -> {
+        AtomicBoolean ended = new AtomicBoolean();
+        result.onCompletion(() -> ended.set(true)); // after a timeout, an error or a client gone, too
+        this.waits.changedFrom(orderNo, tag, wait, ended::get).whenComplete((waited, failure) -> {
             if (failure != null) {
-                result.setErrorResult(failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure);
+                result.setErrorResult(failure instanceof CompletionException ? failure.getCause() : failure);
+            }
+            else if (waited.refused()) {
+                result.setResult(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, "1")
+                    .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "too-many-waiting", "Too many waiting",
+                            "Too many requests wait for orders to change; ask again without waiting, or wait later")));
+            }
+            else if (waited.changed() != null) {
+                result.setResult(current(waited.changed(), OrderWaits.tag(waited.changed()), applied));
             }
             else {
-                result.setResult(changed.map(now -> current(now, OrderWaits.tag(now), applied))
-                    .orElseGet(() -> notModified(tag, applied)));
+                result.setResult(notModified(tag, applied));
             }
         });
         return result;
