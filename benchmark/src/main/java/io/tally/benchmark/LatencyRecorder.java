@@ -11,19 +11,24 @@ import org.HdrHistogram.Recorder;
 import io.tally.outbox.OutboxListener;
 import io.tally.outbox.OutboxRecord;
 
-/** Counts confirmed rows and records commit-to-confirm latency in microseconds. */
+/** Counts rows marked SENT and records commit-to-confirm latency in microseconds. */
 final class LatencyRecorder implements OutboxListener {
 
     final AtomicLong sent = new AtomicLong();
 
     private final Recorder recorder = new Recorder(3);
 
+    /** The latency ends at the confirm (the rows are then marked SENT), as the peer's does. */
     @Override
-    public void sent(List<OutboxRecord> records) {
+    public void beforeFinish(List<OutboxRecord> confirmed) {
         long now = micros(Instant.now());
-        for (OutboxRecord record : records) {
+        for (OutboxRecord record : confirmed) {
             this.recorder.recordValue(Math.max(0, now - micros(record.createdAt())));
         }
+    }
+
+    @Override
+    public void sent(List<OutboxRecord> records) {
         this.sent.addAndGet(records.size());
     }
 

@@ -71,30 +71,39 @@ final class ModulithPeer implements AutoCloseable {
 
     private final String queue;
 
-    ModulithPeer(String jdbcUrl, String user, String password, String rabbitHost, String rabbitPort, String rabbitUser,
-            String rabbitPassword, String prefix, int producers, boolean confirmed, Consumer<String> print) {
+    ModulithPeer(String jdbcUrl, String user, String password, String autoCommit, String rabbitHost,
+            String rabbitPort, String rabbitUser, String rabbitPassword, String prefix, int producers, boolean confirmed,
+            Consumer<String> print) {
         this.print = print;
         this.exchange = prefix + "modulith.events";
         this.queue = prefix + "modulith";
         this.context = new SpringApplicationBuilder(PeerApplication.class).run("--spring.datasource.url=" + jdbcUrl,
                 "--spring.datasource.username=" + user, "--spring.datasource.password=" + password,
                 "--spring.datasource.hikari.maximum-pool-size=" + (producers + 8),
+                "--spring.datasource.hikari.auto-commit=" + autoCommit,
                 "--spring.rabbitmq.host=" + rabbitHost, "--spring.rabbitmq.port=" + rabbitPort,
                 "--spring.rabbitmq.username=" + rabbitUser, "--spring.rabbitmq.password=" + rabbitPassword,
-                "--spring.rabbitmq.publisher-confirm-type=correlated",
+                // confirms only where they are asked for: the unconfirmed peer's channels are not in confirm mode
+                "--spring.rabbitmq.publisher-confirm-type=" + (confirmed ? "correlated" : "none"),
                 "--spring.modulith.events.jdbc.schema-initialization.enabled=true",
                 "--spring.modulith.events.completion-mode=delete",
                 "--spring.modulith.events.republish-outstanding-events-on-restart=false",
                 "--spring.main.banner-mode=off", "--peer.exchange=" + this.exchange, "--peer.confirmed=" + confirmed);
-        RabbitAdmin admin = new RabbitAdmin(this.context.getBean(CachingConnectionFactory.class));
-        TopicExchange topic = new TopicExchange(this.exchange);
-        Queue quorum = QueueBuilder.durable(this.queue).quorum().build();
-        admin.declareExchange(topic);
-        admin.declareQueue(quorum);
-        admin.declareBinding(BindingBuilder.bind(quorum).to(topic).with("#"));
-        this.context.getBean(JdbcTemplate.class).execute(
-                "CREATE TABLE IF NOT EXISTS bench_business (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-                        + "aggregate_id VARCHAR(64) NOT NULL, amount BIGINT NOT NULL)");
+        try {
+            RabbitAdmin admin = new RabbitAdmin(this.context.getBean(CachingConnectionFactory.class));
+            TopicExchange topic = new TopicExchange(this.exchange);
+            Queue quorum = QueueBuilder.durable(this.queue).quorum().build();
+            admin.declareExchange(topic);
+            admin.declareQueue(quorum);
+            admin.declareBinding(BindingBuilder.bind(quorum).to(topic).with("#"));
+            this.context.getBean(JdbcTemplate.class).execute(
+                    "CREATE TABLE IF NOT EXISTS bench_business (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                            + "aggregate_id VARCHAR(64) NOT NULL, amount BIGINT NOT NULL)");
+        }
+        catch (RuntimeException ex) {
+            close();
+            throw ex;
+        }
     }
 
     /** The events the peer externalizes: the benchmark's event and when it was created, for the latency. */
@@ -268,10 +277,14 @@ final class ModulithPeer implements AutoCloseable {
 
     @Override
     public void close() {
-        RabbitAdmin admin = new RabbitAdmin(this.context.getBean(CachingConnectionFactory.class));
-        admin.deleteQueue(this.queue);
-        admin.deleteExchange(this.exchange);
-        this.context.close();
+        try {
+            RabbitAdmin admin = new RabbitAdmin(this.context.getBean(CachingConnectionFactory.class));
+            admin.deleteQueue(this.queue);
+            admin.deleteExchange(this.exchange);
+        }
+        finally {
+            this.context.close();
+        }
     }
 
     /** The peer's application: Spring Boot's and Spring Modulith's auto-configuration, none of this project's. */

@@ -151,8 +151,13 @@ public final class OutboxBenchmark {
             Histogram fullLatency = this.lastLatency;
             sustained(context, seconds, producers, rate / 2);
             Histogram halfLatency = this.lastLatency;
+            double raw = rawJdbc(context, seconds, producers);
+            print(String.format(Locale.ROOT, "           sustained / raw JDBC = %.2f", rate / raw));
             if (Boolean.parseBoolean(option("peer", "true"))) {
-                peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rate, fullLatency, halfLatency);
+                // the sustained phases' messages wait in our queue (no consumer runs then): not beside the peers'
+                new RabbitAdmin(context.getBean(CachingConnectionFactory.class)).purgeQueue(
+                        context.getBean(Topology.class).workQueue(io.tally.contract.EventDescriptor.of(BenchEvent.class)));
+                peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rate, fullLatency, halfLatency, raw);
             }
             return List.copyOf(this.report);
         }
@@ -398,6 +403,71 @@ public final class OutboxBenchmark {
 
     private Histogram lastLatency = new Histogram(3);
 
+    /**
+     * The sustained phase's transaction written by plain JDBC, as fast as the producers can: the business row and
+     * the same outbox row (the same columns, the same JSON, into a table with the outbox's own definition and
+     * indexes), each pair committed, no relay. What the outbox's write path is compared with.
+     */
+    private double rawJdbc(ConfigurableApplicationContext context, int seconds, int producers) throws Exception {
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        javax.sql.DataSource dataSource = context.getBean(javax.sql.DataSource.class);
+        JsonMapper json = context.getBean(JsonMapper.class);
+        String exchange = context.getBean(Topology.class).exchange("bench.events");
+        jdbc.execute("CREATE TABLE bench_raw_outbox LIKE tally_outbox");
+        String outboxRow = "INSERT INTO bench_raw_outbox (message_id, aggregate_id, exchange_name, routing_key, event_type, "
+                + "schema_version, correlation_id, payload, status, attempts, next_attempt_at, created_at) "
+                + "VALUES (?, ?, ?, 'bench.happened', 'bench.happened', 1, ?, ?, 'PENDING', 0, ?, ?)";
+        AtomicLong commits = new AtomicLong();
+        AtomicBoolean running = new AtomicBoolean(true);
+        CountDownLatch done = new CountDownLatch(producers);
+        AtomicLong failures = new AtomicLong();
+        long start = System.nanoTime();
+        for (int p = 0; p < producers; p++) {
+            int producer = p;
+            Thread.ofPlatform().start(() -> {
+                try (Connection connection = dataSource.getConnection();
+                        java.sql.PreparedStatement business = connection.prepareStatement(
+                                "INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)");
+                        java.sql.PreparedStatement outbox = connection.prepareStatement(outboxRow)) {
+                    connection.setAutoCommit(false);
+                    int n = 0;
+                    while (running.get()) {
+                        String order = "r-" + producer + "-" + (n++);
+                        String now = SqlTime.of(Instant.now());
+                        business.setString(1, order);
+                        business.setLong(2, 12_345);
+                        business.executeUpdate();
+                        outbox.setString(1, UUID.randomUUID().toString());
+                        outbox.setString(2, order);
+                        outbox.setString(3, exchange);
+                        outbox.setString(4, UUID.randomUUID().toString());
+                        outbox.setBytes(5, json.writeValueAsBytes(
+                                new BenchEvent(order, "u-" + producer, 12_345, "CNY", "raw")));
+                        outbox.setString(6, now);
+                        outbox.setString(7, now);
+                        outbox.executeUpdate();
+                        connection.commit();
+                        commits.incrementAndGet();
+                    }
+                }
+                catch (SQLException ex) {
+                    failures.incrementAndGet();
+                }
+                finally {
+                    done.countDown();
+                }
+            });
+        }
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds)); // the phase's length, not a synchronisation
+        running.set(false);
+        done.await();
+        double rate = commits.get() / (LatencyRecorder.since(start).toNanos() / 1e9);
+        jdbc.execute("DROP TABLE bench_raw_outbox");
+        print(String.format(Locale.ROOT, "raw JDBC:  %,10.0f commits/s (the same business row + outbox row by plain JDBC, "
+                + "%d producers, %d s, no relay, %d failed)", rate, producers, seconds, failures.get()));
+        return rate;
+    }
+
     /** One system's figures, for the side-by-side table. */
     record Figures(double drain, int drained, double sustained, Histogram full, Histogram half) {
     }
@@ -405,14 +475,16 @@ public final class OutboxBenchmark {
     /**
      * The same drain and sustained phases for Spring Modulith's event publication registry ({@link ModulithPeer}),
      * in a database of its own on the same server, with publisher confirms and then as its default mode ships
-     * (without), then the three side by side.
+     * (without), then the three side by side. Each peer's second sustained phase runs at our half rate, so that
+     * the latencies compare at the same load.
      */
     private void peer(String dbUrl, String params, String dbUser, String dbPassword, String prefix, int producers,
-            int seconds, double ourRate, Histogram ourFull, Histogram ourHalf) throws Exception {
+            int seconds, double ourRate, Histogram ourFull, Histogram ourHalf, double raw) throws Exception {
         int rows = intOption("peer-rows", Math.min(intOption("rows", 200_000), 20_000));
         Figures ours = new Figures(this.drainRate, intOption("rows", 200_000), ourRate, ourFull, ourHalf);
-        Figures confirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, true);
-        Figures unconfirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, false);
+        Figures confirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, true, ourRate / 2);
+        Figures unconfirmed = peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rows, false,
+                ourRate / 2);
         print("side by side                tally outbox   Modulith, confirmed   Modulith, unconfirmed");
         print(String.format(Locale.ROOT, "drain events/s            %,12.0f       %,12.0f          %,12.0f", ours.drain(),
                 confirmed.drain(), unconfirmed.drain()));
@@ -420,9 +492,11 @@ public final class OutboxBenchmark {
                 confirmed.drained(), unconfirmed.drained()));
         print(String.format(Locale.ROOT, "sustained commits/s       %,12.0f       %,12.0f          %,12.0f", ours.sustained(),
                 confirmed.sustained(), unconfirmed.sustained()));
+        print(String.format(Locale.ROOT, "  / raw JDBC (%,.0f/s)  %12.2f       %12.2f          %12.2f", raw,
+                ours.sustained() / raw, confirmed.sustained() / raw, unconfirmed.sustained() / raw));
         print(String.format(Locale.ROOT, "  commit-to-confirm p99   %9.1f ms       %9.1f ms          %9.1f ms",
                 p99(ours.full()), p99(confirmed.full()), p99(unconfirmed.full())));
-        print(String.format(Locale.ROOT, "half rate p99             %9.1f ms       %9.1f ms          %9.1f ms",
+        print(String.format(Locale.ROOT, "at %,5.0f/s (our half) p99 %8.1f ms       %9.1f ms          %9.1f ms", ourRate / 2,
                 p99(ours.half()), p99(confirmed.half()), p99(unconfirmed.half())));
         print("(the unconfirmed peer completes a publication when the client library took the message: its latency is "
                 + "to that point, and a broker failure can lose what it counted as sent)");
@@ -433,13 +507,13 @@ public final class OutboxBenchmark {
     }
 
     private Figures peer(String dbUrl, String params, String dbUser, String dbPassword, String prefix, int producers,
-            int seconds, int rows, boolean confirmed) throws Exception {
+            int seconds, int rows, boolean confirmed, double halfRate) throws Exception {
         String database = this.database + (confirmed ? "_peer_c" : "_peer_u");
         try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
             c.createStatement().execute("CREATE DATABASE " + database);
         }
         try (ModulithPeer peer = new ModulithPeer(dbUrl + database + "?" + params, dbUser, dbPassword,
-                option("rabbit-host", "127.0.0.1"), option("rabbit-port", "5672"), option("rabbit-user", "guest"),
+                option("auto-commit", "false"), option("rabbit-host", "127.0.0.1"), option("rabbit-port", "5672"), option("rabbit-user", "guest"),
                 option("rabbit-password", "guest"), prefix + (confirmed ? "c." : "u."), producers, confirmed,
                 this::print)) {
             print("peer: Spring Modulith 2.1 event publication registry (JDBC), externalized to RabbitMQ "
@@ -449,13 +523,16 @@ public final class OutboxBenchmark {
             print(String.format(Locale.ROOT, "peer drain: %,10.0f events/s  (%d publications resubmitted)", drain, rows));
             double rate = peer.sustained(seconds, producers, 0);
             Histogram full = peer.lastLatency();
-            peer.sustained(seconds, producers, rate / 2);
+            peer.sustained(seconds, producers, halfRate);
             return new Figures(drain, rows, rate, full, peer.lastLatency());
         }
         finally {
             if (!Boolean.parseBoolean(option("keep", "false"))) {
                 try (Connection c = DriverManager.getConnection(dbUrl + "?" + params, dbUser, dbPassword)) {
                     c.createStatement().execute("DROP DATABASE IF EXISTS " + database);
+                }
+                catch (SQLException ex) {
+                    System.err.println("Could not drop " + database + ": " + ex.getMessage());
                 }
             }
         }

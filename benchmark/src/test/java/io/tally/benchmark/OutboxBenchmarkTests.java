@@ -37,6 +37,7 @@ class OutboxBenchmarkTests {
         assertThat(rate(report, "baseline:")).isPositive();
         assertThat(rate(report, "sustained:")).isPositive();
         assertThat(rate(report, "half rate")).isPositive();
+        assertThat(rate(report, "raw JDBC:")).isPositive();
         assertThat(report).anyMatch(line -> line.contains("(2000 messages, dedup row + effect row each, 2000 effects"));
         assertThat(report).anyMatch(line -> line.contains("commit-to-confirm p50"));
         // the peer, with and without confirms: every publication drained and completed, both phases measured
