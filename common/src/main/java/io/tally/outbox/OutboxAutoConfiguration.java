@@ -106,6 +106,8 @@ public final class OutboxAutoConfiguration {
             .delay(java.time.Duration.ofMillis(5))
             .multiplier(2)
             .jitter(java.time.Duration.ofMillis(5))
+            // with the server's default lock wait (50 s) a few tries could outlast the lease the finish relies on
+            .timeout(properties.lease().dividedBy(2))
             .build());
         return new OutboxRelay(store, claim, claimRetry, rabbit, properties, clock, instanceId, appId, json, listener);
     }

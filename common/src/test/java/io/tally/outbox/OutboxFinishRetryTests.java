@@ -86,13 +86,14 @@ class OutboxFinishRetryTests extends IntegrationTests {
 
         // SENT once the lock is let go (1.5 s), well before the lease (5 s) could hand the row to a new claim
         Awaitility.await().atMost(Duration.ofMillis(4_500)).pollInterval(Duration.ofMillis(50))
+            .dontCatchUncaughtExceptions() // a channel of an earlier test's context closing says nothing of this one
             .until(() -> "SENT".equals(this.jdbc.queryForObject(
                     "SELECT status FROM tally_outbox WHERE message_id = ?", String.class, messageId)));
         assertThat(lockFailure.get()).isNull();
         assertThat(locked).isTrue();
         eventually().until(() -> effectsOf(messageId) == 1);
         // and never published a second time: past the lease, the consumer has seen no duplicate
-        Awaitility.await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(10))
+        Awaitility.await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(10)).dontCatchUncaughtExceptions()
             .until(() -> duplicates() == duplicatesBefore);
         assertThat(this.handler.invocations()).as("handled once").hasSize(1);
     }

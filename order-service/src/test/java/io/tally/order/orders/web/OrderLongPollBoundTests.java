@@ -54,7 +54,7 @@ class OrderLongPollBoundTests {
 
         CompletableFuture<HttpResponse<String>> waiting = this.http.sendAsync(longPoll(first, firstTag),
                 HttpResponse.BodyHandlers.ofString());
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 1);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 1);
 
         HttpResponse<String> refused = this.http.send(longPoll(second, secondTag), HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(503);
@@ -63,11 +63,11 @@ class OrderLongPollBoundTests {
         assertThat(refused.body()).contains("\"type\":\"https://tally.example/problems/too-many-waiting\"");
 
         assertThat(waiting.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(304);
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 0);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 0);
         CompletableFuture<HttpResponse<String>> again = this.http.sendAsync(longPoll(second, secondTag),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(again.get(10, TimeUnit.SECONDS).statusCode()).as("its place was given back").isEqualTo(304);
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 0);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == 0);
     }
 
     private HttpRequest longPoll(String orderNo, String tag) {

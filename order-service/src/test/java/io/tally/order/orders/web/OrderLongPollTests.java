@@ -59,7 +59,7 @@ class OrderLongPollTests {
         int before = this.changes.waiters();
         long started = System.nanoTime();
         CompletableFuture<HttpResponse<String>> waiting = getAsync(orderNo, tag, "wait=6");
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() > before);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() > before);
         assertThat(waiting).as("answered before the order changed").isNotDone();
         HttpResponse<String> cancelled = send(HttpRequest.newBuilder(uri("/api/orders/" + orderNo + "/cancel"))
             .POST(HttpRequest.BodyPublishers.noBody()));
@@ -73,7 +73,7 @@ class OrderLongPollTests {
         assertThat(answer.headers().firstValue("Preference-Applied")).hasValue("wait=6");
         assertThat(millis).as("woken by the change's signal, before the first recheck (3 s) could find it")
             .isLessThan(2_900);
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == before);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() == before);
     }
 
     @Test
@@ -83,7 +83,7 @@ class OrderLongPollTests {
 
         int before = this.changes.waiters();
         CompletableFuture<HttpResponse<String>> waiting = getAsync(orderNo, tag, "wait=6");
-        await().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() > before);
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(3)).until(() -> this.changes.waiters() > before);
         // another instance's commit: straight to the table, so no signal in this process
         assertThat(this.jdbc.update("UPDATE customer_order SET payment_alert = 'elsewhere' WHERE order_no = ?", orderNo))
             .isEqualTo(1);
