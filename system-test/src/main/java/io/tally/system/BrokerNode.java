@@ -107,6 +107,26 @@ public final class BrokerNode implements AutoCloseable {
         return depths;
     }
 
+    /**
+     * The node's global message counters since it started: {@code received} (messages published to it),
+     * {@code delivered} (deliveries from its quorum queues, redeliveries included).
+     */
+    public Map<String, Long> messageCounters() {
+        String overview = rabbitmqctl("eval", "rabbit_global_counters:overview().");
+        Map<String, Long> counters = new LinkedHashMap<>();
+        java.util.regex.Matcher received = java.util.regex.Pattern.compile("messages_received_total => (\\d+)")
+            .matcher(overview);
+        int quorum = overview.indexOf("rabbit_quorum_queue");
+        java.util.regex.Matcher delivered = java.util.regex.Pattern.compile("messages_delivered_total => (\\d+)")
+            .matcher(overview);
+        if (!received.find() || quorum < 0 || !delivered.find(quorum)) {
+            throw new IllegalStateException("Unexpected global counters from rabbitmqctl: " + overview);
+        }
+        counters.put("received", Long.parseLong(received.group(1)));
+        counters.put("delivered", Long.parseLong(delivered.group(1)));
+        return counters;
+    }
+
     /** Stops the node and removes its files. */
     @Override
     public void close() {

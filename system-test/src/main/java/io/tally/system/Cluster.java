@@ -219,6 +219,11 @@ public final class Cluster implements Endpoints, AutoCloseable {
         return this.kills;
     }
 
+    /** The global message counters of the run's own broker node; empty when the run uses the machine's broker. */
+    public Map<String, Long> brokerMessageCounters() {
+        return this.broker != null ? this.broker.messageCounters() : Map.of();
+    }
+
     public int brokerRestarts() {
         return this.brokerRestarts;
     }

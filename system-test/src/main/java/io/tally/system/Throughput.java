@@ -107,7 +107,8 @@ final class Throughput {
     /** One step's figures. */
     record Step(String label, double rate, int offered, int completed, double seconds, double ordersPerSecond, Stats awaiting,
             Stats paid, double refusedShare, Map<String, Double> cpuMsPerOrder, double commitsPerOrder,
-            double statementsPerOrder, double fsyncsPerOrder, double eventsPerOrder) {
+            double statementsPerOrder, double fsyncsPerOrder, double eventsPerOrder, double publishedPerOrder,
+            double deliveredPerOrder) {
     }
 
     /** Latency percentiles in milliseconds. */
@@ -313,7 +314,8 @@ final class Throughput {
         return new Step(label, rate, offered, completed, seconds, completed / seconds, Stats.of(List.copyOf(results.awaiting)),
                 Stats.of(List.copyOf(results.paid)), requests == 0 ? 0 : results.refused.get() / (double) requests, cpu,
                 (after.commits - before.commits) / per, (after.statements - before.statements) / per,
-                (after.fsyncs - before.fsyncs) / per, (after.events - before.events) / per);
+                (after.fsyncs - before.fsyncs) / per, (after.events - before.events) / per,
+                (after.published - before.published) / per, (after.delivered - before.delivered) / per);
     }
 
     /** What one step's users found. */
@@ -338,7 +340,8 @@ final class Throughput {
     private static final long CLOCK_TICKS = 100;
 
     /** The machine-wide counters a step's work is measured by. */
-    private record Counters(Map<String, Long> cpuTicks, long commits, long statements, long fsyncs, long events) {
+    private record Counters(Map<String, Long> cpuTicks, long commits, long statements, long fsyncs, long events,
+            long published, long delivered) {
 
         static Counters read(Cluster cluster) throws SQLException {
             Map<String, Long> cpu = new LinkedHashMap<>();
@@ -370,7 +373,9 @@ final class Throughput {
                     }
                 }
             }
-            return new Counters(cpu, commits, statements, fsyncs, events);
+            Map<String, Long> messages = cluster.brokerMessageCounters();
+            return new Counters(cpu, commits, statements, fsyncs, events, messages.getOrDefault("received", 0L),
+                    messages.getOrDefault("delivered", 0L));
         }
 
         private static long ticks(List<Long> pids) {
@@ -515,8 +520,9 @@ final class Throughput {
     }
 
     private static final String HEADER = String.format(Locale.ROOT,
-            "%-18s %8s %9s %8s %22s %22s %8s %9s %8s %8s %8s %s", "step", "offered", "completed", "orders/s",
-            "place->payable ms", "pay->paid ms", "refused", "commits", "stmts", "fsyncs", "events", "CPU ms/order");
+            "%-18s %8s %9s %8s %22s %22s %8s %9s %8s %8s %8s %9s %s", "step", "offered", "completed", "orders/s",
+            "place->payable ms", "pay->paid ms", "refused", "commits", "stmts", "fsyncs", "events", "msgs p/d",
+            "CPU ms/order");
 
     private static String row(Step step) {
         StringBuilder cpu = new StringBuilder();
@@ -527,10 +533,11 @@ final class Throughput {
             total += entry.getValue();
         }
         cpu.append("total ").append(Math.round(total));
-        return String.format(Locale.ROOT, "%-18s %8d %9d %8.1f %22s %22s %7.1f%% %9.1f %8.1f %8.1f %8.1f %s",
+        return String.format(Locale.ROOT, "%-18s %8d %9d %8.1f %22s %22s %7.1f%% %9.1f %8.1f %8.1f %8.1f %9s %s",
                 step.label(), step.offered(), step.completed(), step.ordersPerSecond(), stats(step.awaiting()),
                 stats(step.paid()), step.refusedShare() * 100, step.commitsPerOrder(), step.statementsPerOrder(),
-                step.fsyncsPerOrder(), step.eventsPerOrder(), cpu);
+                step.fsyncsPerOrder(), step.eventsPerOrder(), String.format(Locale.ROOT, "%.1f/%.1f",
+                        step.publishedPerOrder(), step.deliveredPerOrder()), cpu);
     }
 
     private static String stats(Stats stats) {
@@ -541,23 +548,24 @@ final class Throughput {
         StringBuilder table = new StringBuilder(HEADER).append('\n');
         steps.forEach(step -> table.append(row(step)).append('\n'));
         table.append("(latencies p50/p99/max; commits, statements and fsyncs are the database's, per completed order; "
-                + "events: outbox rows written per completed order)\n");
+                + "events: outbox rows written per completed order; msgs p/d: messages published to the broker and "
+                + "delivered by it per completed order, from its global counters)\n");
         return table.toString();
     }
 
     private static String csv(List<Step> steps) {
         StringBuilder csv = new StringBuilder("step,rate,offered,completed,seconds,orders_per_s,payable_p50_ms,payable_p99_ms,"
                 + "payable_max_ms,paid_p50_ms,paid_p99_ms,paid_max_ms,refused_share,commits_per_order,"
-                + "statements_per_order,fsyncs_per_order,events_per_order");
+                + "statements_per_order,fsyncs_per_order,events_per_order,published_per_order,delivered_per_order");
         List<String> processes = steps.isEmpty() ? List.of() : List.copyOf(steps.get(0).cpuMsPerOrder().keySet());
         processes.forEach(p -> csv.append(",cpu_ms_per_order_").append(p.replace('-', '_')));
         csv.append('\n');
         for (Step s : steps) {
-            csv.append(String.format(Locale.ROOT, "%s,%.1f,%d,%d,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%.4f,%.2f,%.2f,%.2f,%.2f",
+            csv.append(String.format(Locale.ROOT, "%s,%.1f,%d,%d,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%.4f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f",
                     s.label().replace(',', ';'), s.rate(), s.offered(), s.completed(), s.seconds(), s.ordersPerSecond(),
                     s.awaiting().p50(), s.awaiting().p99(), s.awaiting().max(), s.paid().p50(), s.paid().p99(),
                     s.paid().max(), s.refusedShare(), s.commitsPerOrder(), s.statementsPerOrder(), s.fsyncsPerOrder(),
-                    s.eventsPerOrder()));
+                    s.eventsPerOrder(), s.publishedPerOrder(), s.deliveredPerOrder()));
             for (String p : processes) {
                 csv.append(String.format(Locale.ROOT, ",%.1f", s.cpuMsPerOrder().getOrDefault(p, 0.0)));
             }
