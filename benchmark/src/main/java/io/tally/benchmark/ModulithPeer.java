@@ -1,15 +1,10 @@
 package io.tally.benchmark;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.HdrHistogram.Histogram;
@@ -137,8 +132,8 @@ final class ModulithPeer implements AutoCloseable {
             return jdbc.queryForObject("SELECT LISTENER_ID FROM EVENT_PUBLICATION WHERE COMPLETION_DATE IS NULL",
                     String.class);
         });
-        awaitAtLeast(() -> confirms.confirmed.get() - first, 1, "warm-up confirmed");
-        awaitAtMost(() -> incomplete(jdbc), 0, "warm-up completed");
+        Producers.awaitAtLeast(() -> confirms.confirmed.get() - first, 1, "warm-up confirmed");
+        Producers.awaitAtMost(() -> incomplete(jdbc), 0, "warm-up completed");
         EventPublicationRepository repository = this.context.getBean(EventPublicationRepository.class);
         int aggregates = Math.max(1, rows / 4);
         long fillStart = System.nanoTime();
@@ -158,8 +153,8 @@ final class ModulithPeer implements AutoCloseable {
         long before = confirms.confirmed.get();
         long start = System.nanoTime();
         this.context.getBean(IncompleteEventPublications.class).resubmitIncompletePublications(publication -> true);
-        awaitAtLeast(() -> confirms.confirmed.get() - before, rows, "publications confirmed");
-        awaitAtMost(() -> incomplete(jdbc), 0, "publications completed");
+        Producers.awaitAtLeast(() -> confirms.confirmed.get() - before, rows, "publications confirmed");
+        Producers.awaitAtMost(() -> incomplete(jdbc), 0, "publications completed");
         double seconds = LatencyRecorder.since(start).toNanos() / 1e9;
         confirms.latency.getIntervalHistogram();
         return rows / seconds;
@@ -173,52 +168,17 @@ final class ModulithPeer implements AutoCloseable {
         Confirms confirms = this.context.getBean(Confirms.class);
         confirms.latency.getIntervalHistogram();
         long confirmedBefore = confirms.confirmed.get();
-        AtomicLong commits = new AtomicLong();
-        AtomicBoolean running = new AtomicBoolean(true);
-        CountDownLatch done = new CountDownLatch(producers);
-        long start = System.nanoTime();
-        for (int p = 0; p < producers; p++) {
-            int producer = p;
-            Thread.ofPlatform().start(() -> {
-                long interval = targetRate > 0 ? (long) (1e9 * producers / targetRate) : 0;
-                long next = System.nanoTime();
-                int n = 0;
-                try {
-                    while (running.get()) {
-                        if (interval > 0) {
-                            next += interval;
-                            long wait = next - System.nanoTime();
-                            if (wait > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                        }
-                        String order = "p-" + producer + "-" + (n++) + "-" + (targetRate > 0 ? "h" : "f");
-                        transaction.executeWithoutResult(status -> {
-                            jdbc.update("INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)", order, 12_345);
-                            events.publishEvent(event(order, "u-" + producer, "sustained"));
-                        });
-                        commits.incrementAndGet();
-                    }
-                }
-                finally {
-                    done.countDown();
-                }
-            });
-        }
-        List<Long> backlog = new ArrayList<>();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-            backlog.add(incomplete(jdbc));
-        }
-        running.set(false);
-        done.await();
-        double elapsed = LatencyRecorder.since(start).toNanos() / 1e9;
-        long committed = commits.get();
-        double rate = committed / elapsed;
+        Producers.Run run = Producers.run(producers, seconds, targetRate, "p", (producer, order) ->
+                transaction.executeWithoutResult(status -> {
+                    jdbc.update("INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)", order, 12_345);
+                    events.publishEvent(event(order, "u-" + producer, "sustained"));
+                }), () -> incomplete(jdbc));
+        long committed = run.commits();
+        double rate = run.rate();
+        List<Long> backlog = run.backlog();
         long tailStart = System.nanoTime();
-        awaitAtLeast(() -> confirms.confirmed.get() - confirmedBefore, committed, "events confirmed");
-        awaitAtMost(() -> incomplete(jdbc), 0, "publications completed");
+        Producers.awaitAtLeast(() -> confirms.confirmed.get() - confirmedBefore, committed, "events confirmed");
+        Producers.awaitAtMost(() -> incomplete(jdbc), 0, "publications completed");
         double tail = LatencyRecorder.since(tailStart).toMillis() / 1000.0;
         Histogram latency = confirms.latency.getIntervalHistogram();
         this.lastLatency = latency;
@@ -252,27 +212,6 @@ final class ModulithPeer implements AutoCloseable {
 
     private static long micros(Instant instant) {
         return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1000;
-    }
-
-    private static void awaitAtLeast(java.util.function.LongSupplier value, long target, String what) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (value.getAsLong() < target) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Only " + value.getAsLong() + " of " + target + " " + what
-                        + " after 10 minutes");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
-
-    private static void awaitAtMost(java.util.function.LongSupplier value, long target, String what) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (value.getAsLong() > target) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Still " + value.getAsLong() + " before " + what + " after 10 minutes");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        }
     }
 
     @Override

@@ -42,6 +42,7 @@ import io.tally.inbox.ConsumerContainers;
 import io.tally.jdbc.SqlTime;
 import io.tally.outbox.Outbox;
 import io.tally.outbox.OutboxRelay;
+import io.tally.outbox.OutboxStatus;
 import io.tally.topology.Topology;
 import io.tally.topology.TopologyDeclarer;
 
@@ -68,6 +69,11 @@ import io.tally.topology.TopologyDeclarer;
  * over {@code scale-purge-rows} (50000) rows past their retention.
  */
 public final class OutboxBenchmark {
+
+    /** A due outbox row of the benchmark's event, as the outbox writes it, into the table named. */
+    private static final String OUTBOX_ROW = "INSERT INTO %s (message_id, aggregate_id, exchange_name, routing_key, "
+            + "event_type, schema_version, correlation_id, status, payload, attempts, next_attempt_at, created_at) "
+            + "VALUES (?, ?, ?, 'bench.happened', 'bench.happened', 1, ?, ?, ?, 0, ?, ?)";
 
     private final Map<String, String> options;
 
@@ -207,9 +213,7 @@ public final class OutboxBenchmark {
         Topology topology = context.getBean(Topology.class);
         LatencyRecorder recorder = context.getBean(LatencyRecorder.class);
         int aggregates = Math.max(1, rows / 4);
-        String sql = "INSERT INTO tally_outbox (message_id, aggregate_id, exchange_name, routing_key, event_type, "
-                + "schema_version, correlation_id, payload, status, attempts, next_attempt_at, created_at) "
-                + "VALUES (?, ?, ?, 'bench.happened', 'bench.happened', 1, ?, ?, 'PENDING', 0, ?, ?)";
+        String sql = OUTBOX_ROW.formatted("tally_outbox");
         long fillStart = System.nanoTime();
         String now = SqlTime.of(Instant.now());
         for (int from = 0; from < rows; from += 5000) {
@@ -218,7 +222,7 @@ public final class OutboxBenchmark {
             for (int i = from; i < to; i++) {
                 String order = "o-" + (i % aggregates);
                 args.add(new Object[] { UUID.randomUUID().toString(), order, topology.exchange("bench.events"),
-                        UUID.randomUUID().toString(),
+                        UUID.randomUUID().toString(), OutboxStatus.PENDING.name(),
                         json.writeValueAsBytes(new BenchEvent(order, "u-" + (i % 997), 12_345, "CNY", "seq " + i / aggregates)),
                         now, now });
             }
@@ -231,7 +235,7 @@ public final class OutboxBenchmark {
         OutboxRelay relay = context.getBean(OutboxRelay.class);
         long start = System.nanoTime();
         relay.start();
-        awaitAtLeast(() -> recorder.sent.get() - sentBefore, rows, "rows drained");
+        Producers.awaitAtLeast(() -> recorder.sent.get() - sentBefore, rows, "rows drained");
         double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
         relay.stop();
         this.drainRate = rows / secondsTaken;
@@ -253,7 +257,7 @@ public final class OutboxBenchmark {
         long start = System.nanoTime();
         ConsumerContainers consumers = context.getBean(ConsumerContainers.class);
         consumers.start();
-        awaitAtLeast(() -> handler.handled.get() - before, rows, "messages consumed");
+        Producers.awaitAtLeast(() -> handler.handled.get() - before, rows, "messages consumed");
         double secondsTaken = LatencyRecorder.since(start).toNanos() / 1e9;
         consumers.stop();
         long effects = context.getBean(JdbcTemplate.class).queryForObject("SELECT COUNT(*) FROM bench_effect", Long.class);
@@ -336,55 +340,21 @@ public final class OutboxBenchmark {
         }
         recorder.interval();
         long sentBefore = recorder.sent.get();
-        AtomicLong commits = new AtomicLong();
-        AtomicBoolean running = new AtomicBoolean(true);
-        CountDownLatch done = new CountDownLatch(producers);
-        long start = System.nanoTime();
-        for (int p = 0; p < producers; p++) {
-            int producer = p;
-            Thread.ofPlatform().start(() -> {
-                long interval = targetRate > 0 ? (long) (1e9 * producers / targetRate) : 0;
-                long next = System.nanoTime();
-                int n = 0;
-                try {
-                    while (running.get()) {
-                        if (interval > 0) {
-                            next += interval;
-                            long wait = next - System.nanoTime();
-                            if (wait > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                        }
-                        String order = "s-" + producer + "-" + (n++) + "-" + (targetRate > 0 ? "h" : "f");
-                        transaction.executeWithoutResult(status -> {
-                            jdbc.update("INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)", order, 12_345);
-                            outbox.publish(order, new BenchEvent(order, "u-" + producer, 12_345, "CNY", "sustained"));
-                        });
-                        commits.incrementAndGet();
-                    }
-                }
-                finally {
-                    done.countDown();
-                }
-            });
-        }
-        List<Long> backlog = new ArrayList<>();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-            backlog.add(jdbc.queryForObject("SELECT COUNT(*) FROM tally_outbox WHERE status = 'PENDING'", Long.class));
-        }
-        running.set(false);
-        done.await();
-        double elapsed = LatencyRecorder.since(start).toNanos() / 1e9;
-        long committed = commits.get();
-        double rate = committed / elapsed;
+        Producers.Run run = Producers.run(producers, seconds, targetRate, "s", (producer, order) ->
+                transaction.executeWithoutResult(status -> {
+                    jdbc.update("INSERT INTO bench_business (aggregate_id, amount) VALUES (?, ?)", order, 12_345);
+                    outbox.publish(order, new BenchEvent(order, "u-" + producer, 12_345, "CNY", "sustained"));
+                }), () -> jdbc.queryForObject("SELECT COUNT(*) FROM tally_outbox WHERE status = ?", Long.class,
+                        OutboxStatus.PENDING.name()));
+        long committed = run.commits();
+        double rate = run.rate();
+        List<Long> backlog = run.backlog();
         if (!withRelay) {
             print(String.format(Locale.ROOT, "producers only (relay stopped): %,10.0f commits/s", rate));
             return rate;
         }
         long tailStart = System.nanoTime();
-        awaitAtLeast(() -> recorder.sent.get() - sentBefore, committed, "rows confirmed");
+        Producers.awaitAtLeast(() -> recorder.sent.get() - sentBefore, committed, "rows confirmed");
         double tail = LatencyRecorder.since(tailStart).toMillis() / 1000.0;
         relay.stop();
         Histogram latency = recorder.interval();
@@ -414,9 +384,7 @@ public final class OutboxBenchmark {
         JsonMapper json = context.getBean(JsonMapper.class);
         String exchange = context.getBean(Topology.class).exchange("bench.events");
         jdbc.execute("CREATE TABLE bench_raw_outbox LIKE tally_outbox");
-        String outboxRow = "INSERT INTO bench_raw_outbox (message_id, aggregate_id, exchange_name, routing_key, event_type, "
-                + "schema_version, correlation_id, payload, status, attempts, next_attempt_at, created_at) "
-                + "VALUES (?, ?, ?, 'bench.happened', 'bench.happened', 1, ?, ?, 'PENDING', 0, ?, ?)";
+        String outboxRow = OUTBOX_ROW.formatted("bench_raw_outbox");
         AtomicLong commits = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
         CountDownLatch done = new CountDownLatch(producers);
@@ -441,10 +409,11 @@ public final class OutboxBenchmark {
                         outbox.setString(2, order);
                         outbox.setString(3, exchange);
                         outbox.setString(4, UUID.randomUUID().toString());
-                        outbox.setBytes(5, json.writeValueAsBytes(
+                        outbox.setString(5, OutboxStatus.PENDING.name());
+                        outbox.setBytes(6, json.writeValueAsBytes(
                                 new BenchEvent(order, "u-" + producer, 12_345, "CNY", "raw")));
-                        outbox.setString(6, now);
                         outbox.setString(7, now);
+                        outbox.setString(8, now);
                         outbox.executeUpdate();
                         connection.commit();
                         commits.incrementAndGet();
@@ -538,16 +507,6 @@ public final class OutboxBenchmark {
         }
     }
 
-    /** Waits until {@code value} reaches {@code target}; fails after ten minutes instead of hanging. */
-    private static void awaitAtLeast(java.util.function.LongSupplier value, long target, String what) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (value.getAsLong() < target) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Only " + value.getAsLong() + " of " + target + " " + what + " after 10 minutes");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
 
     /**
      * The figures are this program's output, not log lines: each goes to standard error as it is measured
