@@ -42,6 +42,11 @@ class OutboxFinishRetryTests extends IntegrationTests {
     @Autowired
     MeterRegistry meters;
 
+    /** The server's count of row lock waits so far ({@code Innodb_row_lock_waits}, MySQL and MariaDB alike). */
+    private long rowLockWaits() {
+        return this.jdbc.queryForObject("SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_waits'", (rs, n) -> rs.getLong(2));
+    }
+
     private double duplicates() {
         return this.meters.get("tally.consumer.messages").tag("outcome", "duplicate").counter().count();
     }
@@ -55,7 +60,8 @@ class OutboxFinishRetryTests extends IntegrationTests {
             if (!locked.compareAndSet(false, true)) {
                 return;
             }
-            // another transaction holds the rows for longer than the relay's lock wait (1 s): its first UPDATE fails
+            // another transaction holds the rows past the relay's lock wait (1 s): its first UPDATE fails. The lock
+            // is let go once the server has counted a second wait for it, the relay's retry.
             Thread.ofPlatform().start(() -> {
                 try (Connection connection = this.dataSource.getConnection()) {
                     connection.setAutoCommit(false);
@@ -64,8 +70,11 @@ class OutboxFinishRetryTests extends IntegrationTests {
                         lock.setString(1, confirmed.get(0).messageId());
                         lock.executeQuery().close();
                     }
+                    long waitsBefore = rowLockWaits();
                     holding.countDown();
-                    Thread.sleep(1_500); // the fault's length: the lock is held for 1.5 s, then let go
+                    Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .dontCatchUncaughtExceptions()
+                        .until(() -> rowLockWaits() >= waitsBefore + 2);
                     connection.commit();
                 }
                 catch (Exception ex) {
@@ -84,7 +93,7 @@ class OutboxFinishRetryTests extends IntegrationTests {
         String aggregate = "order-" + newId();
         String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
 
-        // SENT once the lock is let go (1.5 s), well before the lease (5 s) could hand the row to a new claim
+        // SENT once the lock is let go (after about 1 s), well before the lease (5 s) could hand the row to a new claim
         Awaitility.await().atMost(Duration.ofMillis(4_500)).pollInterval(Duration.ofMillis(50))
             .dontCatchUncaughtExceptions() // a channel of an earlier test's context closing says nothing of this one
             .until(() -> "SENT".equals(this.jdbc.queryForObject(

@@ -1,11 +1,9 @@
 package io.tally.order.orders.web;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +43,13 @@ class OrderLongPollBoundTests {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
+    private OrderRequests orders;
+
+    @org.junit.jupiter.api.BeforeEach
+    void requests() {
+        this.orders = new OrderRequests(this.port);
+    }
+
     @Test
     void oneWaitTooManyIsRefusedWith503AndEveryWaitGivesItsPlaceBack() throws Exception {
         String first = place();
@@ -71,28 +76,15 @@ class OrderLongPollBoundTests {
     }
 
     private HttpRequest longPoll(String orderNo, String tag) {
-        return HttpRequest.newBuilder(uri("/api/orders/" + orderNo)).header("If-None-Match", tag)
+        return HttpRequest.newBuilder(this.orders.uri("/api/orders/" + orderNo)).header("If-None-Match", tag)
             .header("Prefer", "wait=3").GET().build();
     }
 
     private String tag(String orderNo) throws Exception {
-        return this.http.send(HttpRequest.newBuilder(uri("/api/orders/" + orderNo)).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElseThrow();
+        return this.orders.tag(orderNo);
     }
 
     private String place() throws Exception {
-        HttpResponse<String> placed = this.http.send(HttpRequest.newBuilder(uri("/api/orders"))
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", UUID.randomUUID().toString())
-            .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u-bound\",\"items\":[{\"sku\":\"SKU-B\",\"quantity\":1}]}"))
-            .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
-        String body = placed.body();
-        int at = body.indexOf("\"orderNo\":\"") + "\"orderNo\":\"".length();
-        return body.substring(at, body.indexOf('"', at));
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + this.port + path);
+        return this.orders.place();
     }
 }

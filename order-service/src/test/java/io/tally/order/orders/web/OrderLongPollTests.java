@@ -1,11 +1,9 @@
 package io.tally.order.orders.web;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -46,8 +44,6 @@ class OrderLongPollTests {
 
     @Autowired
     OrderChanges changes;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void aWaitingClientIsAnsweredAsSoonAsItsOrderChangesHere() throws Exception {
@@ -113,13 +109,8 @@ class OrderLongPollTests {
 
     @Test
     void theOrderAsPlacedCarriesItsVersionToWaitFrom() throws Exception {
-        HttpResponse<String> placed = send(HttpRequest.newBuilder(uri("/api/orders"))
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", UUID.randomUUID().toString())
-            .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u-long-poll\",\"items\":[{\"sku\":\"SKU-LP\",\"quantity\":1}]}")));
-        String body = placed.body();
-        int at = body.indexOf("\"orderNo\":\"") + "\"orderNo\":\"".length();
-        String orderNo = body.substring(at, body.indexOf('"', at));
+        HttpResponse<String> placed = orders().placed();
+        String orderNo = OrderRequests.orderNo(placed);
 
         assertThat(placed.headers().firstValue("ETag")).as("the version placed")
             .isEqualTo(get(orderNo, null, null).headers().firstValue("ETag"));
@@ -141,41 +132,34 @@ class OrderLongPollTests {
         assertThat(get("O-NONE", "\"x\"", "wait=6").statusCode()).as("no such order").isEqualTo(404);
     }
 
+    private OrderRequests requests;
+
+    @org.junit.jupiter.api.BeforeEach
+    void requests() {
+        this.requests = new OrderRequests(this.port);
+    }
+
+    private OrderRequests orders() {
+        return this.requests;
+    }
+
     private String place() throws Exception {
-        HttpResponse<String> placed = send(HttpRequest.newBuilder(uri("/api/orders"))
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", UUID.randomUUID().toString())
-            .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u-long-poll\",\"items\":[{\"sku\":\"SKU-LP\",\"quantity\":1}]}")));
-        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
-        String body = placed.body();
-        int at = body.indexOf("\"orderNo\":\"") + "\"orderNo\":\"".length();
-        return body.substring(at, body.indexOf('"', at));
+        return orders().place();
     }
 
     private HttpResponse<String> get(String orderNo, String ifNoneMatch, String prefer) throws Exception {
-        return send(request(orderNo, ifNoneMatch, prefer));
+        return orders().get(orderNo, ifNoneMatch, prefer);
     }
 
     private CompletableFuture<HttpResponse<String>> getAsync(String orderNo, String ifNoneMatch, String prefer) {
-        return this.http.sendAsync(request(orderNo, ifNoneMatch, prefer).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpRequest.Builder request(String orderNo, String ifNoneMatch, String prefer) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/orders/" + orderNo)).GET();
-        if (ifNoneMatch != null) {
-            request.header("If-None-Match", ifNoneMatch);
-        }
-        if (prefer != null) {
-            request.header("Prefer", prefer);
-        }
-        return request;
+        return orders().getAsync(orderNo, ifNoneMatch, prefer);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return orders().send(request);
     }
 
     private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + this.port + path);
+        return orders().uri(path);
     }
 }
