@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -71,9 +72,10 @@ public final class InboxAutoConfiguration {
     ConsumerContainers tallyConsumerContainers(ConfigurableListableBeanFactory beans, Topology topology,
             ConnectionFactory connectionFactory, ConsumerProperties properties, JsonMapper json,
             PlatformTransactionManager transactionManager, InboxStore inbox, Rerouter rerouter, Clock clock,
-            ObjectProvider<MeterRegistry> registry) {
+            ObjectProvider<MeterRegistry> registry, ObjectProvider<ObservationRegistry> observations) {
         PublisherConfirms.requireCorrelated(connectionFactory, "The consumer chain (to re-route failed messages safely)");
         MeterRegistry meters = registry.getIfAvailable(SimpleMeterRegistry::new);
+        ObservationRegistry observationRegistry = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         FailureClassifier classifier = new FailureClassifier(properties.nonRetryable());
         int maxAttempts = properties.maxAttempts() > 0 ? properties.maxAttempts()
                 : topology.properties().retryDelays().size() + 1;
@@ -104,7 +106,7 @@ public final class InboxAutoConfiguration {
             }
             topology.consume(event);
             ReliableListener<?> listener = listener(queue, event, handler, json, transaction, inbox, classifier,
-                    rerouter, maxAttempts, clock, meters);
+                    rerouter, maxAttempts, clock, meters, observationRegistry, properties.aggregateLogKey());
             containers.add(connectionFactory, queue, listener, properties.concurrency(), properties.prefetch());
             // the same chain (and dedup key) for the quarantine: one message at a time, so a crash hits only it
             containers.add(connectionFactory, topology.quarantineQueue(queue), listener, 1, 1);
@@ -116,9 +118,10 @@ public final class InboxAutoConfiguration {
     @SuppressWarnings({ "unchecked", "rawtypes" })
     private static ReliableListener<?> listener(String queue, EventDescriptor event, EventHandler<?> handler,
             JsonMapper json, TransactionTemplate transaction, InboxStore inbox, FailureClassifier classifier,
-            Rerouter rerouter, int maxAttempts, Clock clock, MeterRegistry meters) {
+            Rerouter rerouter, int maxAttempts, Clock clock, MeterRegistry meters, ObservationRegistry observations,
+            String aggregateLogKey) {
         return new ReliableListener(queue, event, handler, json, transaction, inbox, classifier, rerouter,
-                maxAttempts, clock, meters);
+                maxAttempts, clock, meters, observations, aggregateLogKey);
     }
 
     @Bean

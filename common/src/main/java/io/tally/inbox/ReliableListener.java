@@ -8,8 +8,13 @@ import java.time.format.DateTimeParseException;
 import com.rabbitmq.client.Channel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.ReceiverContext;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -42,10 +47,18 @@ import io.tally.retry.Rerouter;
  * A handler that crashes with an {@link Error} has its message handed back with a counted reject, so the
  * queue's delivery limit stops a message that crashes its consumer every time; an {@link OutOfMemoryError}
  * is rethrown for the container to end the process.
+ * <p>
+ * Each delivery is one {@link Observation} ({@value #OBSERVATION}): it continues the trace whose context the
+ * message's headers carry, so the handler's own outbox rows go on in the same trace; it times the delivery by
+ * queue, event and outcome; and the message id, correlation id and aggregate id are in the logging context
+ * (MDC) while it runs.
  */
 final class ReliableListener<E> implements ChannelAwareMessageListener {
 
     private static final Logger log = LoggerFactory.getLogger(ReliableListener.class);
+
+    /** The observation of one delivery: a consumer span, and the timer {@code tally.consumer.handling}. */
+    static final String OBSERVATION = "tally.consumer.handling";
 
     private final String queue;
 
@@ -75,9 +88,16 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
 
     private final Counter deadLettered;
 
+    private final ObservationRegistry observations;
+
+    private final String aggregateLogKey;
+
     ReliableListener(String queue, EventDescriptor event, EventHandler<E> handler, JsonMapper json,
             TransactionTemplate transaction, InboxStore inbox, FailureClassifier classifier, Rerouter rerouter,
-            int maxAttempts, Clock clock, MeterRegistry registry) {
+            int maxAttempts, Clock clock, MeterRegistry registry, ObservationRegistry observations,
+            String aggregateLogKey) {
+        this.observations = observations;
+        this.aggregateLogKey = aggregateLogKey;
         this.queue = queue;
         this.event = event;
         this.handler = handler;
@@ -104,6 +124,37 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
 
     @Override
     public void onMessage(Message message, Channel channel) throws IOException {
+        MessageProperties properties = message.getMessageProperties();
+        // the trace goes on from the headers the producer's outbox row carried (a consumer span, child of the
+        // producing transaction's span); the timer of this observation is tally.consumer.handling
+        Observation observation = Observation
+            .createNotStarted(OBSERVATION, () -> receiverContext(message), this.observations)
+            .contextualName(this.queue + " process")
+            .lowCardinalityKeyValue("queue", this.queue)
+            .lowCardinalityKeyValue("event", this.event.name())
+            .highCardinalityKeyValue("messaging.message.id", logValue(properties.getMessageId()))
+            .highCardinalityKeyValue("tally.aggregate.id", logValue(properties.getHeader(MessageHeaders.AGGREGATE_ID)))
+            .start();
+        String outcome = "crashed";
+        try (Observation.Scope scope = observation.openScope();
+                MDC.MDCCloseable id = MDC.putCloseable("messageId", logValue(properties.getMessageId()));
+                MDC.MDCCloseable correlation = MDC.putCloseable("correlationId", logValue(correlationId(properties)));
+                MDC.MDCCloseable aggregate = MDC.putCloseable(this.aggregateLogKey,
+                        logValue(properties.getHeader(MessageHeaders.AGGREGATE_ID)))) {
+            outcome = process(message, channel, observation);
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            observation.error(ex);
+            throw ex;
+        }
+        finally {
+            observation.lowCardinalityKeyValue("outcome", outcome);
+            observation.stop();
+        }
+    }
+
+    /** Handles one delivery and acknowledges it; the outcome is the {@code outcome} tag of its timer. */
+    private String process(Message message, Channel channel, Observation observation) throws IOException {
         long tag = message.getMessageProperties().getDeliveryTag();
         int attempt = 1;
         boolean first;
@@ -115,25 +166,51 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
         }
         catch (HandlerFailure | ContractViolationException | JacksonException failure) {
             Throwable cause = failure instanceof HandlerFailure hf ? hf.getCause() : failure;
-            reroute(message, channel, tag, attempt, cause);
-            return;
+            observation.error(cause);
+            return reroute(message, channel, tag, attempt, cause);
         }
         catch (RuntimeException failure) {
             // The transaction itself failed (database down, deadlock on commit): transient.
-            reroute(message, channel, tag, attempt, failure);
-            return;
+            observation.error(failure);
+            return reroute(message, channel, tag, attempt, failure);
         }
         catch (OutOfMemoryError | InternalError | UnknownError fatal) {
             throw fatal; // the JVM is not to be trusted: the container's error handler ends the process
         }
         catch (Error crash) {
+            observation.error(crash);
             crashed(message, channel, tag, crash);
-            return;
+            return "crashed";
         }
         // Committed. If the ack fails (the channel closed meanwhile), the broker redelivers the message and
         // the dedup table absorbs it; the failure propagates to the container, which replaces the channel.
         channel.basicAck(tag, false);
         (first ? this.handled : this.duplicates).increment();
+        return first ? "handled" : "duplicate";
+    }
+
+    private static ReceiverContext<Message> receiverContext(Message message) {
+        ReceiverContext<Message> context = new ReceiverContext<>((carrier, key) -> {
+            Object value = carrier.getMessageProperties().getHeader(key);
+            return value != null ? value.toString() : null;
+        });
+        context.setCarrier(message);
+        context.setRemoteServiceName("RabbitMQ");
+        return context;
+    }
+
+    private static @Nullable String correlationId(MessageProperties properties) {
+        return properties.getCorrelationId() != null ? properties.getCorrelationId()
+                : properties.getHeader(MessageHeaders.CORRELATION_ID);
+    }
+
+    /** A value from the message for the logging context and the span: bounded, whatever the sender put there. */
+    private static String logValue(@Nullable Object value) {
+        if (value == null) {
+            return "";
+        }
+        String text = value.toString();
+        return text.length() > 128 ? text.substring(0, 128) : text;
     }
 
     private boolean handle(Message message, int attempt) {
@@ -161,8 +238,7 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
         if (body == null) {
             throw new ContractViolationException("The message body is empty");
         }
-        String correlationId = properties.getCorrelationId() != null ? properties.getCorrelationId()
-                : properties.getHeader(MessageHeaders.CORRELATION_ID);
+        String correlationId = correlationId(properties);
         EventContext context = new EventContext(messageId, type, version,
                 properties.getHeader(MessageHeaders.AGGREGATE_ID), correlationId, occurredAt(properties), attempt,
                 this.queue);
@@ -184,7 +260,8 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
         return Boolean.TRUE.equals(first);
     }
 
-    private void reroute(Message message, Channel channel, long tag, int attempt, Throwable cause) throws IOException {
+    private String reroute(Message message, Channel channel, long tag, int attempt, Throwable cause) throws IOException {
+        String outcome;
         try {
             if (this.classifier.isPermanent(cause)) {
                 log.warn("Dead-lettering message {} from {} at once (attempt {}): {}",
@@ -192,6 +269,7 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                 this.rerouter.deadLetter(message, this.queue, "permanent failure: " + cause, FailureKind.PERMANENT,
                         attempt, cause);
                 this.deadLettered.increment();
+                outcome = "dead_lettered";
             }
             else if (attempt < this.maxAttempts) {
                 log.info("Retrying message {} from {} (attempt {} of {} failed): {}",
@@ -199,6 +277,7 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                         cause.toString());
                 this.rerouter.retry(message, this.queue, attempt + 1, cause);
                 this.retried.increment();
+                outcome = "retried";
             }
             else {
                 log.warn("Dead-lettering message {} from {} after {} attempts: {}",
@@ -206,6 +285,7 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                 this.rerouter.deadLetter(message, this.queue, "retries exhausted after " + attempt + " attempts: "
                         + cause, FailureKind.TRANSIENT, attempt, cause);
                 this.deadLettered.increment();
+                outcome = "dead_lettered";
             }
         }
         catch (RuntimeException ex) {
@@ -213,9 +293,10 @@ final class ReliableListener<E> implements ChannelAwareMessageListener {
                     message.getMessageProperties().getMessageId(), this.queue, ex.getMessage());
             channel.basicReject(tag, false);
             this.deadLettered.increment();
-            return;
+            return "dead_lettered";
         }
         channel.basicAck(tag, false);
+        return outcome;
     }
 
     /**
