@@ -43,6 +43,7 @@ import io.tally.jdbc.SqlTime;
 import io.tally.outbox.Outbox;
 import io.tally.outbox.OutboxRelay;
 import io.tally.outbox.OutboxStatus;
+import io.tally.system.Progress;
 import io.tally.topology.Topology;
 import io.tally.topology.TopologyDeclarer;
 
@@ -138,17 +139,39 @@ public final class OutboxBenchmark {
                 "--tally.outbox.purge-retention=7d",
                 "--tally.consumer.concurrency=" + intOption("consumers", 4),
                 "--tally.consumer.prefetch=" + intOption("prefetch", 100));
-        try {
+        LatencyRecorder recorder = context.getBean(LatencyRecorder.class);
+        BenchApplication.EffectHandler handler = context.getBean(BenchApplication.EffectHandler.class);
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        Duration every = Progress.every(option("progress", "10s"));
+        // a line at a steady pace: what the relay published, what the consumers handled, what the outbox holds
+        long[] last = { 0, System.nanoTime() };
+        try (Progress progress = new Progress("outbox-benchmark", every, System.err, () -> {
+            long now = System.nanoTime();
+            long sent = recorder.sent.get();
+            double rate = Progress.rate(last[0], sent, Duration.ofNanos(now - last[1]));
+            last[0] = sent;
+            last[1] = now;
+            long pending = jdbc.queryForObject(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = 'PENDING' LIMIT 100000) c", Long.class);
+            return String.format(Locale.ROOT, "published %,d (%,.0f/s), consumed %,d, outbox rows PENDING %s", sent, rate,
+                    handler.handled.get(), pending < 100_000 ? String.format(Locale.ROOT, "%,d", pending) : "100,000 or more");
+        })) {
+            this.progress = progress;
             header(context, rows, seconds, producers, workers, batch);
             if (Boolean.parseBoolean(option("scale", "false"))) {
                 List<Long> sizes = java.util.Arrays.stream(option("scale-sizes", "1000000,10000000").split(","))
                     .map(String::trim).map(Long::parseLong).toList();
+                phase("scale");
                 new ScaleBenchmark(context, this::print, intOption("scale-purge-rows", 50_000)).run(sizes);
                 return List.copyOf(this.report);
             }
+            phase("drain");
             drain(context, rows);
+            phase("consume");
             consume(context, rows);
+            phase("baseline");
             baseline(context, rows, workers, batch);
+            phase("sustained");
             if (Boolean.parseBoolean(option("producers-only", "false"))) {
                 sustained(context, seconds, producers, 0, false);
                 return List.copyOf(this.report);
@@ -157,17 +180,20 @@ public final class OutboxBenchmark {
             Histogram fullLatency = this.lastLatency;
             sustained(context, seconds, producers, rate / 2);
             Histogram halfLatency = this.lastLatency;
+            phase("raw-jdbc");
             double raw = rawJdbc(context, seconds, producers);
             print(String.format(Locale.ROOT, "           sustained / raw JDBC = %.2f", rate / raw));
             if (Boolean.parseBoolean(option("peer", "true"))) {
                 // the sustained phases' messages wait in our queue (no consumer runs then): not beside the peers'
                 new RabbitAdmin(context.getBean(CachingConnectionFactory.class)).purgeQueue(
                         context.getBean(Topology.class).workQueue(io.tally.contract.EventDescriptor.of(BenchEvent.class)));
+                phase("modulith-peer");
                 peer(dbUrl, params, dbUser, dbPassword, prefix, producers, seconds, rate, fullLatency, halfLatency, raw);
             }
             return List.copyOf(this.report);
         }
         finally {
+            this.progress = null;
             System.out.println();
             System.out.println("summary");
             this.report.forEach(System.out::println);
@@ -515,5 +541,16 @@ public final class OutboxBenchmark {
     private void print(String line) {
         System.err.println(line);
         this.report.add(line);
+    }
+
+    /** The progress lines of the run under way, named after the phase that last printed its figure. */
+    private volatile @org.jspecify.annotations.Nullable Progress progress;
+
+    /** Names the phase that starts now in the progress lines. */
+    private void phase(String name) {
+        Progress current = this.progress;
+        if (current != null) {
+            current.phase(name);
+        }
     }
 }

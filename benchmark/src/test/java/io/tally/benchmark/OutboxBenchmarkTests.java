@@ -28,9 +28,42 @@ class OutboxBenchmarkTests {
                 Map.entry("db-url", servers.jdbcUrl("").substring(0, servers.jdbcUrl("").indexOf('?'))),
                 Map.entry("db-user", servers.dbUser()), Map.entry("db-password", servers.dbPassword()),
                 Map.entry("rabbit-host", servers.rabbitHost()), Map.entry("rabbit-port", Integer.toString(servers.rabbitPort())),
-                Map.entry("rabbit-user", servers.rabbitUser()), Map.entry("rabbit-password", servers.rabbitPassword())));
+                Map.entry("rabbit-user", servers.rabbitUser()), Map.entry("rabbit-password", servers.rabbitPassword()),
+                Map.entry("progress", "500ms")));
 
-        List<String> report = benchmark.run();
+        // the progress lines go to standard error beside the figures: kept here as well as shown
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                original.write(b);
+                synchronized (err) {
+                    err.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                original.write(b, off, len);
+                synchronized (err) {
+                    err.write(b, off, len);
+                }
+            }
+        }, true));
+        List<String> report;
+        try {
+            report = benchmark.run();
+        }
+        finally {
+            System.setErr(original);
+        }
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+            .filter(line -> line.startsWith("[outbox-benchmark ")))
+            .as("progress lines, each with the phase, what was published and consumed, and the outbox's backlog")
+            .hasSizeGreaterThan(3)
+            .allMatch(line -> line.matches("\\[outbox-benchmark [a-z-]+ \\+\\d+(s|m\\d\\ds)\\] published [\\d,]+ \\([\\d,]+/s\\), "
+                    + "consumed [\\d,]+, outbox rows PENDING .+"));
 
         assertThat(rate(report, "drain:")).isPositive();
         assertThat(rate(report, "consume:")).isPositive();

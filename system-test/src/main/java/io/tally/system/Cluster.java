@@ -416,6 +416,30 @@ public final class Cluster implements Endpoints, AutoCloseable {
         return connectTo(database(service));
     }
 
+    /**
+     * The outbox rows not yet published (PENDING) of each service, each counted up to 100,000; a service whose
+     * database cannot be read now (restarting) is left out. Empty under docker compose.
+     */
+    public Map<Service, Long> outboxBacklog() {
+        Map<Service, Long> backlog = new java.util.EnumMap<>(Service.class);
+        if (this.attached) {
+            return backlog;
+        }
+        for (Service service : Service.withState()) {
+            try (Connection connection = connect(service);
+                    java.sql.Statement statement = connection.createStatement();
+                    java.sql.ResultSet rows = statement.executeQuery(
+                            "SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = 'PENDING' LIMIT 100000) c")) {
+                rows.next();
+                backlog.put(service, rows.getLong(1));
+            }
+            catch (SQLException | RuntimeException unreadable) {
+                // restarting, or not created yet: the next reading tells
+            }
+        }
+        return backlog;
+    }
+
     /** The messages waiting in this run's queues; {@code null} under docker compose. */
     @Override
     public @Nullable Map<String, Long> queueDepths() {

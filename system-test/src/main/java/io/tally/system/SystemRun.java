@@ -179,77 +179,103 @@ public final class SystemRun {
             ExecutorService clients = Executors.newFixedThreadPool(config.concurrency());
             ExecutorService chaosThread = Executors.newSingleThreadExecutor();
             Future<?> chaosDone = chaosThread.submit(() -> chaos.run(done));
-            List<Future<?>> futures = new ArrayList<>();
-            for (int i = 0; i < config.orders(); i++) {
-                int n = i;
-                futures.add(clients.submit(() -> {
-                    Plan plan = plan(n);
-                    plans.merge(plan.name(), 1, Integer::sum);
-                    String sku = run + "-SKU-" + ThreadLocalRandom.current().nextInt(skus);
-                    int quantity = 1 + ThreadLocalRandom.current().nextInt(2);
-                    String user = run + "-user-" + (n % 50);
-                    try {
-                        String orderNo = api.placeOrder(user, sku, quantity);
-                        flows.add(flow(api, new Invariants.Placed(orderNo, user, sku, quantity), plan, config));
-                        return null;
-                    }
-                    finally {
-                        done.incrementAndGet();
-                    }
-                }));
-            }
-            try {
-                for (Future<?> future : futures) {
-                    future.get();
+            try (Progress progress = progress(cluster, config, done, chaos)) {
+                progress.phase("load");
+                List<Future<?>> futures = new ArrayList<>();
+                for (int i = 0; i < config.orders(); i++) {
+                    int n = i;
+                    futures.add(clients.submit(() -> {
+                        Plan plan = plan(n);
+                        plans.merge(plan.name(), 1, Integer::sum);
+                        String sku = run + "-SKU-" + ThreadLocalRandom.current().nextInt(skus);
+                        int quantity = 1 + ThreadLocalRandom.current().nextInt(2);
+                        String user = run + "-user-" + (n % 50);
+                        try {
+                            String orderNo = api.placeOrder(user, sku, quantity);
+                            flows.add(flow(api, new Invariants.Placed(orderNo, user, sku, quantity), plan, config));
+                            return null;
+                        }
+                        finally {
+                            done.incrementAndGet();
+                        }
+                    }));
                 }
-                chaosDone.get();
-            }
-            finally {
-                chaos.stop();
-                clients.shutdownNow();
-                chaosThread.shutdownNow();
-            }
-            Duration load = Duration.between(started, Instant.now());
-            api.faults(Map.of());
+                try {
+                    for (Future<?> future : futures) {
+                        future.get();
+                    }
+                    chaosDone.get();
+                }
+                finally {
+                    chaos.stop();
+                    clients.shutdownNow();
+                    chaosThread.shutdownNow();
+                }
+                Duration load = Duration.between(started, Instant.now());
+                progress.print();
+                progress.phase("converging");
+                api.faults(Map.of());
 
-            List<Invariants.Placed> placed = flows.stream().map(Flow::placed).toList();
-            Instant converging = Instant.now();
-            Instant deadline = converging.plus(config.convergence());
-            Invariants.Check check;
-            do {
-                check = invariants.check(placed, stock, false);
-                if (check.holds()) {
-                    break;
+                List<Invariants.Placed> placed = flows.stream().map(Flow::placed).toList();
+                Instant converging = Instant.now();
+                Instant deadline = converging.plus(config.convergence());
+                Invariants.Check check;
+                do {
+                    check = invariants.check(placed, stock, false);
+                    if (check.holds()) {
+                        break;
+                    }
+                    PublicApi.pauseFor(2000);
+                } while (Instant.now().isBefore(deadline));
+                boolean converged = check.holds();
+                progress.phase(converged ? "holding" : "not converged");
+                Duration convergence = Duration.between(converging, Instant.now());
+                // Converged is not enough: retries, re-drives and callbacks still scheduled could break it later.
+                Duration window = settings.longestScheduledDelay().plusSeconds(10);
+                Instant convergedAt = Instant.now();
+                List<String> relapses = new ArrayList<>();
+                while (converged && Instant.now().isBefore(convergedAt.plus(window))) {
+                    PublicApi.pauseFor(Math.min(5000, Math.max(0, Duration.between(Instant.now(), convergedAt.plus(window)).toMillis())));
+                    check = invariants.check(placed, stock, false);
+                    if (!check.holds()) {
+                        relapses.add("broken " + Duration.between(convergedAt, Instant.now()).toSeconds()
+                                + " s after converging: " + check.broken());
+                    }
                 }
-                PublicApi.pauseFor(2000);
-            } while (Instant.now().isBefore(deadline));
-            boolean converged = check.holds();
-            Duration convergence = Duration.between(converging, Instant.now());
-            // Converged is not enough: retries, re-drives and callbacks still scheduled could break it later.
-            Duration window = settings.longestScheduledDelay().plusSeconds(10);
-            Instant convergedAt = Instant.now();
-            List<String> relapses = new ArrayList<>();
-            while (converged && Instant.now().isBefore(convergedAt.plus(window))) {
-                PublicApi.pauseFor(Math.min(5000, Math.max(0, Duration.between(Instant.now(), convergedAt.plus(window)).toMillis())));
-                check = invariants.check(placed, stock, false);
-                if (!check.holds()) {
-                    relapses.add("broken " + Duration.between(convergedAt, Instant.now()).toSeconds()
-                            + " s after converging: " + check.broken());
-                }
+                Duration stable = Duration.between(convergedAt, Instant.now());
+                Invariants.Check last = invariants.check(placed, stock, true);
+                List<Invariants.Verdict> verdicts = new ArrayList<>(last.verdicts());
+                verdicts.add(new Invariants.Verdict("7. the invariants keep holding for " + window.toSeconds()
+                        + " s after converging (longer than any scheduled retry, re-drive or callback)",
+                        converged && relapses.isEmpty() && last.holds(),
+                        !converged ? "never converged within " + config.convergence().toSeconds() + " s"
+                                : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
+                verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
+                verdicts.addAll(chaos.scenarioVerdicts());
+                return new Report(config, new TreeMap<>(plans), chaos.kills(), chaos.faults(), load, convergence, stable,
+                        verdicts);
             }
-            Duration stable = Duration.between(convergedAt, Instant.now());
-            Invariants.Check last = invariants.check(placed, stock, true);
-            List<Invariants.Verdict> verdicts = new ArrayList<>(last.verdicts());
-            verdicts.add(new Invariants.Verdict("7. the invariants keep holding for " + window.toSeconds()
-                    + " s after converging (longer than any scheduled retry, re-drive or callback)",
-                    converged && relapses.isEmpty() && last.holds(),
-                    !converged ? "never converged within " + config.convergence().toSeconds() + " s"
-                            : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
-            verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
-            verdicts.addAll(chaos.scenarioVerdicts());
-            return new Report(config, new TreeMap<>(plans), chaos.kills(), chaos.faults(), load, convergence, stable,
-                    verdicts);
         }
+    }
+
+    /**
+     * Every {@code tally.system.progress} (10 s by default; 0 for none): orders done of the run's, the rate since the
+     * last line, the outbox backlog of each service, kills and faults so far.
+     */
+    private static Progress progress(Cluster cluster, Config config, AtomicInteger done, Chaos chaos) {
+        Duration every = Progress.every(System.getProperty("tally.system.progress", "10s"));
+        long[] last = { 0, System.nanoTime() };
+        return new Progress("system", every, System.out, () -> {
+            long now = System.nanoTime();
+            int orders = done.get();
+            double rate = Progress.rate(last[0], orders, Duration.ofNanos(now - last[1]));
+            last[0] = orders;
+            last[1] = now;
+            Map<Service, Long> backlog = cluster.outboxBacklog();
+            return String.format("orders %d/%d done (%.1f/s), outbox backlog %s, kills %d, faults %d", orders,
+                    config.orders(), rate, backlog.isEmpty() ? "unread" : backlog.values().stream().mapToLong(Long::longValue).sum()
+                            + " " + backlog, chaos.kills().size(), chaos.faults().size());
+        });
     }
 
     private static Plan plan(int n) {

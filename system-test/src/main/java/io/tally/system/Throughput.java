@@ -134,8 +134,9 @@ final class Throughput {
                 .withExtraArgs(PRODUCTION_POLLS);
         List<Step> steps = new ArrayList<>();
         String raw;
-        try (Cluster cluster = new Cluster(home, settings)) {
+        try (Cluster cluster = new Cluster(home, settings); Progress progress = progress(cluster)) {
             cluster.start();
+            progress.phase("running");
             PublicApi api = new PublicApi(cluster);
             List<String> skus = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -178,6 +179,7 @@ final class Throughput {
             throws Exception {
         Counters before = Counters.read(cluster);
         Results results = new Results();
+        CURRENT.set(Map.entry(label, results));
         int offered = (int) Math.round(rate * seconds);
         long intervalNanos = (long) (1_000_000_000L / rate);
         long start = System.nanoTime();
@@ -210,6 +212,7 @@ final class Throughput {
             throws Exception {
         Counters before = Counters.read(cluster);
         Results results = new Results();
+        CURRENT.set(Map.entry("max, " + clients + " clients", results));
         AtomicBoolean open = new AtomicBoolean(true);
         AtomicInteger offered = new AtomicInteger();
         long start = System.nanoTime();
@@ -319,6 +322,37 @@ final class Throughput {
     }
 
     /** What one step's users found. */
+    /** The step under way and its results, for the progress lines. */
+    private static final java.util.concurrent.atomic.AtomicReference<Map.Entry<String, Results>> CURRENT =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Every {@code tally.system.progress} (10 s by default; 0 for none): the step under way, its orders completed and
+     * failed, the completion rate since the last line, and the outbox backlog of each service.
+     */
+    private static Progress progress(Cluster cluster) {
+        Duration every = Progress.every(System.getProperty("tally.system.progress", "10s"));
+        long[] last = { 0, System.nanoTime(), 0 };
+        return new Progress("throughput", every, System.out, () -> {
+            Map.Entry<String, Results> current = CURRENT.get();
+            if (current == null) {
+                return "starting the services";
+            }
+            Results results = current.getValue();
+            long now = System.nanoTime();
+            int completed = results.completed.get();
+            boolean sameStep = last[2] == System.identityHashCode(results);
+            double rate = Progress.rate(sameStep ? last[0] : 0, completed, Duration.ofNanos(now - last[1]));
+            last[0] = completed;
+            last[1] = now;
+            last[2] = System.identityHashCode(results);
+            Map<Service, Long> backlog = cluster.outboxBacklog();
+            return String.format(Locale.ROOT, "step %s: %d completed (%.1f/s), %d failed, outbox backlog %d %s",
+                    current.getKey(), completed, rate, results.failures.get(),
+                    backlog.values().stream().mapToLong(Long::longValue).sum(), backlog);
+        });
+    }
+
     private static final class Results {
 
         final ConcurrentLinkedQueue<Long> awaiting = new ConcurrentLinkedQueue<>();
