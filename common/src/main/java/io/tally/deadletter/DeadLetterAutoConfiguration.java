@@ -29,6 +29,7 @@ import io.tally.deadletter.web.DeadLetterController;
 import io.tally.inbox.ConsumerContainers;
 import io.tally.inbox.InboxAutoConfiguration;
 import io.tally.maintenance.PeriodicTask;
+import io.tally.metrics.TableGauge;
 import io.tally.outbox.OutboxAutoConfiguration;
 import io.tally.outbox.OutboxDeadRows;
 import io.tally.retry.Rerouter;
@@ -86,6 +87,18 @@ public final class DeadLetterAutoConfiguration {
             redriver.redriveDue();
             redriver.refreshCounts();
         }, properties.enabled());
+    }
+
+    /**
+     * {@code tally.dead.letters.open{queue, status}}: the dead letters of each queue waiting for a re-drive
+     * (SCHEDULED) or for an operator (PARKED). Table-wide: aggregate it with {@code max}.
+     */
+    @Bean
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    TableGauge tallyOpenDeadLetters(DeadLetterStore store) {
+        return new TableGauge("tally.dead.letters.open",
+                "Dead letters waiting for a re-drive (SCHEDULED) or an operator (PARKED), by source queue", List.of(),
+                store::openByQueue);
     }
 
     @Bean

@@ -65,6 +65,14 @@ final class DeadLetterRecorder implements ChannelAwareMessageListener {
         this.clock = clock;
         this.deliveryLimit = deliveryLimit;
         this.registry = registry;
+        // at 0 from the start, so that the first increment is an increase a rate or an alert sees
+        registry.counter("tally.dead.letters.store.failures");
+        for (String queue : topology.workQueues()) {
+            for (DeadLetterStatus status : List.of(DeadLetterStatus.SCHEDULED, DeadLetterStatus.PARKED)) {
+                registry.counter("tally.dead.letters.recorded", "queue", queue, "status", status.name());
+            }
+            registry.counter("tally.dead.letters.quarantined", "queue", queue);
+        }
     }
 
     /**

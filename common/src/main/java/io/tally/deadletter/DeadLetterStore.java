@@ -254,6 +254,25 @@ final class DeadLetterStore {
      * Dead letters by status, each counted up to {@link #GAUGE_CAP} (index {@code ix_tally_dead_letter_list}), so
      * that the gauge's refresh costs the same however many pile up after an outage; the list's totals are exact.
      */
+    /**
+     * Dead letters not closed yet (SCHEDULED for a re-drive, PARKED for an operator) by source queue and status,
+     * at most {@code GAUGE_CAP} rows counted.
+     */
+    java.util.Map<io.micrometer.core.instrument.Tags, Long> openByQueue() {
+        java.util.Map<io.micrometer.core.instrument.Tags, Long> counts = new java.util.HashMap<>();
+        this.jdbc.sql("""
+                SELECT source_queue, status, COUNT(*) FROM (
+                    SELECT source_queue, status FROM tally_dead_letter WHERE status IN (:scheduled, :parked) LIMIT :cap
+                ) capped GROUP BY source_queue, status""")
+            .param("scheduled", DeadLetterStatus.SCHEDULED.name())
+            .param("parked", DeadLetterStatus.PARKED.name())
+            .param("cap", GAUGE_CAP)
+            .query((rs, n) -> counts.put(io.micrometer.core.instrument.Tags.of("queue", rs.getString(1), "status",
+                    rs.getString(2)), rs.getLong(3)))
+            .list();
+        return counts;
+    }
+
     java.util.Map<String, Long> countByStatus() {
         java.util.Map<String, Long> counts = new java.util.HashMap<>();
         for (DeadLetterStatus status : DeadLetterStatus.values()) {

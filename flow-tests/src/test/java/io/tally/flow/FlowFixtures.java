@@ -130,7 +130,10 @@ final class FlowFixtures implements Endpoints {
         List<String> common = List.of("--tally.topology.prefix=" + prefix,
                 "--tally.topology.delete-on-close=true", "--tally.topology.retry-delays=200ms,1s",
                 "--spring.security.user.password=" + ServiceTestProperties.OPERATOR_PASSWORD,
-                "--tally.outbox.poll-interval=200ms", "--tally.dead-letters.redrive-delays=2s,5s");
+                "--tally.outbox.poll-interval=200ms", "--tally.dead-letters.redrive-delays=2s,5s",
+                // every trace reported (FinishedSpans), soon after it ends
+                "--management.tracing.sampling.probability=1.0",
+                "--management.opentelemetry.tracing.export.schedule-delay=200ms");
         this.inventory = start(InventoryApplication.application(), common, "--server.port=0");
         this.order = start(OrderApplication.application(), common, "--server.port=0", "--order.payment-window=" + paymentWindow.toMillis() + "ms",
                 "--order.cancel-grace=" + CANCEL_GRACE.toMillis() + "ms", "--order.timeout-poll=100ms");
@@ -233,6 +236,7 @@ final class FlowFixtures implements Endpoints {
             byName.put(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg, arg);
         }
         this.lastArgs = List.copyOf(byName.values());
+        application.addInitializers(FinishedSpans.collector());
         return application.run(this.lastArgs.toArray(String[]::new));
     }
 

@@ -7,12 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import io.tally.jdbc.SqlTime;
+import io.tally.metrics.AfterCommit;
 
 /**
  * The orders table. Every change of status is a conditional update on the current status, and the statuses in
@@ -58,9 +61,38 @@ class Orders {
 
     private final OrderChanges changes;
 
-    Orders(JdbcClient jdbc, OrderChanges changes) {
+    private final MeterRegistry meters;
+
+    Orders(JdbcClient jdbc, OrderChanges changes, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.changes = changes;
+        this.meters = meters;
+        // the funnel's counters at 0 from the start: a first increment is an increase a rate sees
+        for (String to : List.of("PLACED", OrderStatus.AWAITING_PAYMENT.name(), OrderStatus.PAID.name())) {
+            transitions(to, null);
+        }
+        for (CancelReason reason : CancelReason.values()) {
+            transitions(OrderStatus.CANCELLED.name(), reason);
+        }
+    }
+
+    private Counter transitions(String to, @Nullable CancelReason reason) {
+        return Counter.builder("tally.orders.transitions")
+            .tag("to", to)
+            .tag("reason", reason != null ? reason.name() : "none")
+            .description("Orders placed (PLACED) and orders that reached a status, counted after commit")
+            .register(this.meters);
+    }
+
+    /**
+     * {@code tally.orders.transitions{to, reason}}, the order funnel: orders placed (PLACED) and orders that reached
+     * a status, with a cancellation's reason ({@code none} otherwise), counted once their transaction commits.
+     */
+    private boolean counted(boolean moved, String to, @Nullable CancelReason reason) {
+        if (moved) {
+            AfterCommit.run(() -> transitions(to, reason).increment());
+        }
+        return moved;
     }
 
     /** An update of the order, and a signal of the change to whoever waits for it once it commits. */
@@ -86,6 +118,7 @@ class Orders {
                 .params(orderNo, i + 1, items.get(i).sku(), items.get(i).quantity())
                 .update();
         }
+        counted(true, "PLACED", null);
     }
 
     /** A transition's statement, its target and its allowed sources bound from the enum. */
@@ -111,14 +144,14 @@ class Orders {
 
     boolean toAwaitingPayment(String orderNo, long amount, String currency, Instant payDeadline, Instant cancelAt,
             Instant now) {
-        return changed(orderNo, transition(TO_AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT)
+        return counted(changed(orderNo, transition(TO_AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT)
             .param("amount", amount)
             .param("currency", currency)
             .param("payDeadline", SqlTime.of(payDeadline))
             .param("cancelAt", SqlTime.of(cancelAt))
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update());
+            .update()), OrderStatus.AWAITING_PAYMENT.name(), null);
     }
 
     void price(String orderNo, String sku, long unitPrice) {
@@ -128,30 +161,30 @@ class Orders {
     }
 
     boolean toPaid(String orderNo, String paymentNo, Instant now) {
-        return changed(orderNo, transition(TO_PAID, OrderStatus.PAID)
+        return counted(changed(orderNo, transition(TO_PAID, OrderStatus.PAID)
             .param("paymentNo", paymentNo)
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update());
+            .update()), OrderStatus.PAID.name(), null);
     }
 
     boolean toCancelled(String orderNo, CancelReason reason, @Nullable String detail, Instant now) {
-        return changed(orderNo, transition(TO_CANCELLED, OrderStatus.CANCELLED)
+        return counted(changed(orderNo, transition(TO_CANCELLED, OrderStatus.CANCELLED)
             .param("reason", reason.name())
             .param("detail", detail)
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update());
+            .update()), OrderStatus.CANCELLED.name(), reason);
     }
 
     boolean toTimedOut(String orderNo, Instant now) {
-        return changed(orderNo, this.jdbc.sql(TO_TIMED_OUT)
+        return counted(changed(orderNo, this.jdbc.sql(TO_TIMED_OUT)
             .param("to", OrderStatus.CANCELLED.name())
             .param("reason", CancelReason.TIMEOUT.name())
             .param("awaiting", OrderStatus.AWAITING_PAYMENT.name())
             .param("now", SqlTime.of(now))
             .param("orderNo", orderNo)
-            .update());
+            .update()), OrderStatus.CANCELLED.name(), CancelReason.TIMEOUT);
     }
 
     List<String> due(Instant now, int limit) {

@@ -7,12 +7,15 @@ import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Optional;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import io.tally.jdbc.SqlTime;
+import io.tally.metrics.AfterCommit;
 import io.tally.payment.refunds.RefundStatus;
 
 /**
@@ -44,8 +47,32 @@ class PaymentStore {
 
     private final JdbcClient jdbc;
 
-    PaymentStore(JdbcClient jdbc) {
+    private final MeterRegistry meters;
+
+    PaymentStore(JdbcClient jdbc, MeterRegistry meters) {
         this.jdbc = jdbc;
+        this.meters = meters;
+        for (PaymentStatus status : PaymentStatus.values()) {
+            transitions(status); // at 0 from the start: a first increment is an increase a rate sees
+        }
+    }
+
+    private Counter transitions(PaymentStatus to) {
+        return Counter.builder("tally.payments.transitions")
+            .tag("to", to.name())
+            .description("Payments that reached a status (PAYING: recorded), counted after commit")
+            .register(this.meters);
+    }
+
+    /**
+     * {@code tally.payments.transitions{to}}: payments that reached a status, counted once their transaction
+     * commits (PAYING is a payment recorded).
+     */
+    private boolean counted(boolean moved, PaymentStatus to) {
+        if (moved) {
+            AfterCommit.run(() -> transitions(to).increment());
+        }
+        return moved;
     }
 
     /** Records a new {@code PAYING} payment of the order, its first query due at {@code firstQuery}. */
@@ -60,6 +87,7 @@ class PaymentStore {
                     request != null && !request.requestHash().isEmpty() ? request.requestHash() : null, SqlTime.of(now),
                     SqlTime.of(now), SqlTime.of(firstQuery))
             .update();
+        counted(true, PaymentStatus.PAYING);
     }
 
     /** Records the trade the channel created for the payment (once). */
@@ -115,14 +143,15 @@ class PaymentStore {
         if (!to.from().contains(from)) {
             throw new IllegalArgumentException("No transition " + from + " -> " + to);
         }
-        return this.jdbc.sql(MOVE).param("to", to.name()).param("now", SqlTime.of(now)).param("paymentNo", paymentNo)
-            .param("from", from.name()).update() == 1;
+        return counted(this.jdbc.sql(MOVE).param("to", to.name()).param("now", SqlTime.of(now)).param("paymentNo", paymentNo)
+            .param("from", from.name()).update() == 1, to);
     }
 
     boolean succeed(String paymentNo, String tradeNo, Instant paidAt, long captured, Instant now) {
-        return this.jdbc.sql(SUCCEED).param("to", PaymentStatus.SUCCEEDED.name()).param("tradeNo", tradeNo)
+        return counted(this.jdbc.sql(SUCCEED).param("to", PaymentStatus.SUCCEEDED.name()).param("tradeNo", tradeNo)
             .param("paidAt", SqlTime.of(paidAt)).param("captured", captured).param("now", SqlTime.of(now))
-            .param("paymentNo", paymentNo).param("from", PaymentStatus.SUCCEEDED.fromNames()).update() == 1;
+            .param("paymentNo", paymentNo).param("from", PaymentStatus.SUCCEEDED.fromNames()).update() == 1,
+                PaymentStatus.SUCCEEDED);
     }
 
     /**
@@ -139,9 +168,10 @@ class PaymentStore {
     }
 
     boolean markAbnormal(String paymentNo, String reason, Instant now) {
-        return this.jdbc.sql(MARK_ABNORMAL).param("to", PaymentStatus.ABNORMAL.name())
+        return counted(this.jdbc.sql(MARK_ABNORMAL).param("to", PaymentStatus.ABNORMAL.name())
             .param("reason", reason.length() > 255 ? reason.substring(0, 255) : reason).param("now", SqlTime.of(now))
-            .param("paymentNo", paymentNo).param("from", PaymentStatus.ABNORMAL.fromNames()).update() == 1;
+            .param("paymentNo", paymentNo).param("from", PaymentStatus.ABNORMAL.fromNames()).update() == 1,
+                PaymentStatus.ABNORMAL);
     }
 
     private static Payment payment(ResultSet rs, int row) throws SQLException {

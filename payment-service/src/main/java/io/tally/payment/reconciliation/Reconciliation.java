@@ -59,6 +59,8 @@ public class Reconciliation {
 
     private final Counter differences;
 
+    private final MeterRegistry meters;
+
     Reconciliation(Reconciliations store, ChannelClient channel, ChannelAnswers answers, RefundWorker refunds,
             TransactionTemplate transaction, Clock clock, ReconciliationProperties properties, MeterRegistry meters) {
         this.store = store;
@@ -68,9 +70,12 @@ public class Reconciliation {
         this.transaction = transaction;
         this.clock = clock;
         this.properties = properties;
+        this.meters = meters;
         this.differences = Counter.builder("tally.reconciliation.differences")
             .description("Differences left for an operator by reconciliation runs")
             .register(meters);
+        // at 0 from the start, so that a first failure is an increase an alert sees
+        List.of("clean", "differences", "failed").forEach(outcome -> runCounter(outcome));
     }
 
     /**
@@ -92,6 +97,7 @@ public class Reconciliation {
             this.transaction.executeWithoutResult(s -> this.store.finish(runId, RunStatus.FINISHED, checked, tally.open,
                     tally.repaired, tally.heldOver, null, this.clock.instant()));
             this.differences.increment(tally.open);
+            countRun(tally.open > 0 ? "differences" : "clean");
             if (tally.open > 0) {
                 log.warn("ALERT reconciliation of {} (run {}): {} differences wait for an operator, {} repaired, {} held over",
                         day, runId, tally.open, tally.repaired, tally.heldOver);
@@ -106,8 +112,21 @@ public class Reconciliation {
             log.error("ALERT reconciliation of {} (run {}) failed: {}", day, runId, ex.toString());
             this.transaction.executeWithoutResult(s -> this.store.finish(runId, RunStatus.FAILED, read, 0, 0, 0,
                     ex.toString(), this.clock.instant()));
+            countRun("failed");
         }
         return this.store.run(runId).orElseThrow();
+    }
+
+    /** {@code tally.reconciliation.runs{outcome}}: clean, differences (left for an operator) or failed. */
+    private void countRun(String outcome) {
+        runCounter(outcome).increment();
+    }
+
+    private Counter runCounter(String outcome) {
+        return Counter.builder("tally.reconciliation.runs")
+            .tag("outcome", outcome)
+            .description("Reconciliation runs finished, by outcome: clean, differences (left for an operator), failed")
+            .register(this.meters);
     }
 
     /**
