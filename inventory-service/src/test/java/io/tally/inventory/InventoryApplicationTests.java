@@ -41,7 +41,7 @@ class InventoryApplicationTests {
         stock.put(sku, 100, 5);
 
         stock.release(orderNo);
-        stock.reserve(orderNo, java.util.List.of(new io.tally.contract.Events.OrderLine(sku, 2)));
+        stock.reserve(orderNo, java.util.List.of(new io.tally.events.Events.OrderLine(sku, 2)));
 
         assertThat(stock.level(sku)).hasValueSatisfying(level -> {
             assertThat(level.available()).isEqualTo(5);
@@ -76,8 +76,8 @@ class InventoryApplicationTests {
         stock.put(sku, 100, 5);
         stock.put(lower, 200, 7);
 
-        stock.reserve(orderNo, java.util.List.of(new io.tally.contract.Events.OrderLine(sku, 2),
-                new io.tally.contract.Events.OrderLine(lower, 3)));
+        stock.reserve(orderNo, java.util.List.of(new io.tally.events.Events.OrderLine(sku, 2),
+                new io.tally.events.Events.OrderLine(lower, 3)));
 
         assertThat(jdbc.queryForObject("SELECT status FROM reservation WHERE order_no = ?", String.class, orderNo))
             .isEqualTo("RESERVED");

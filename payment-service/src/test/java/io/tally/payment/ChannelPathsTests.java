@@ -36,7 +36,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import io.tally.channel.ChannelHeaders;
 import io.tally.channel.PemKeys;
 import io.tally.channel.Signatures;
-import io.tally.contract.Events.OrderAwaitingPayment;
+import io.tally.events.Events.OrderAwaitingPayment;
 import io.tally.payment.payments.PaymentService;
 import io.tally.testing.ServiceTestProperties;
 

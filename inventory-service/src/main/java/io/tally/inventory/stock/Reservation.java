@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.tally.contract.Events.OrderLine;
-import io.tally.contract.Events.PricedLine;
+import io.tally.events.Events.OrderLine;
+import io.tally.events.Events.PricedLine;
 
 /**
  * What reserving an order decides, before any row moves: every line, or none. Lines of one SKU are merged;

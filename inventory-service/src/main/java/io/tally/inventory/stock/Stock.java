@@ -14,10 +14,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-import io.tally.contract.Events.OrderLine;
-import io.tally.contract.Events.PricedLine;
-import io.tally.contract.Events.StockRejected;
-import io.tally.contract.Events.StockReserved;
+import io.tally.events.Events.OrderLine;
+import io.tally.events.Events.PricedLine;
+import io.tally.events.Events.StockRejected;
+import io.tally.events.Events.StockReserved;
 import io.tally.jdbc.SqlTime;
 import io.tally.outbox.Outbox;
 

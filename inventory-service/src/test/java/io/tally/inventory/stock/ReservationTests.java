@@ -5,8 +5,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.tally.contract.Events.OrderLine;
-import io.tally.contract.Events.PricedLine;
+import io.tally.events.Events.OrderLine;
+import io.tally.events.Events.PricedLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -14,17 +14,17 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-import io.tally.contract.Events.OrderAwaitingPayment;
-import io.tally.contract.Events.OrderCancelled;
-import io.tally.contract.Events.OrderCreated;
-import io.tally.contract.Events.OrderLine;
-import io.tally.contract.Events.OrderPaid;
-import io.tally.contract.Events.PaymentAbnormal;
-import io.tally.contract.Events.PaymentRefunded;
-import io.tally.contract.Events.PaymentSucceeded;
-import io.tally.contract.Events.PricedLine;
-import io.tally.contract.Events.StockRejected;
-import io.tally.contract.Events.StockReserved;
+import io.tally.events.Events.OrderAwaitingPayment;
+import io.tally.events.Events.OrderCancelled;
+import io.tally.events.Events.OrderCreated;
+import io.tally.events.Events.OrderLine;
+import io.tally.events.Events.OrderPaid;
+import io.tally.events.Events.PaymentAbnormal;
+import io.tally.events.Events.PaymentRefunded;
+import io.tally.events.Events.PaymentSucceeded;
+import io.tally.events.Events.PricedLine;
+import io.tally.events.Events.StockRejected;
+import io.tally.events.Events.StockReserved;
 import io.tally.order.coupon.Coupons;
 import io.tally.outbox.Outbox;
 

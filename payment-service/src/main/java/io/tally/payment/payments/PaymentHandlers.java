@@ -3,8 +3,8 @@ package io.tally.payment.payments;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.tally.contract.Events.OrderAwaitingPayment;
-import io.tally.contract.Events.OrderCancelled;
+import io.tally.events.Events.OrderAwaitingPayment;
+import io.tally.events.Events.OrderCancelled;
 import io.tally.inbox.EventHandler;
 
 /** What payment-service does on each order event; the consumer chain of {@code common} does the rest. */

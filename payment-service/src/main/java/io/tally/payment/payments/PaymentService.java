@@ -17,7 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.client.HttpClientErrorException;
 
 import io.tally.channel.ChannelMessages.Trade;
-import io.tally.contract.Events.OrderAwaitingPayment;
+import io.tally.events.Events.OrderAwaitingPayment;
 import io.tally.payment.channel.ChannelClient;
 import io.tally.payment.queries.CloseRequested;
 import io.tally.payment.queries.CloseSchedule;

@@ -14,8 +14,8 @@ import org.springframework.transaction.annotation.Transactional;
 
 import io.tally.channel.ChannelMessages.Notification;
 import io.tally.channel.ChannelMessages.Trade;
-import io.tally.contract.Events.PaymentAbnormal;
-import io.tally.contract.Events.PaymentSucceeded;
+import io.tally.events.Events.PaymentAbnormal;
+import io.tally.events.Events.PaymentSucceeded;
 import io.tally.outbox.Outbox;
 import io.tally.payment.refunds.Refunds;
 

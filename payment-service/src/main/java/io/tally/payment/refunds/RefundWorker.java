@@ -15,7 +15,7 @@ import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClientException;
 
 import io.tally.channel.ChannelMessages.Refund;
-import io.tally.contract.Events.PaymentRefunded;
+import io.tally.events.Events.PaymentRefunded;
 import io.tally.outbox.Outbox;
 import io.tally.payment.channel.ChannelClient;
 import io.tally.payment.payments.PaymentProperties;

@@ -23,7 +23,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.tally.contract.Events.OrderAwaitingPayment;
+import io.tally.events.Events.OrderAwaitingPayment;
 import io.tally.testing.ServiceTestProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -3,9 +3,9 @@ package io.tally.inventory.stock.messaging;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.tally.contract.Events.OrderCancelled;
-import io.tally.contract.Events.OrderCreated;
-import io.tally.contract.Events.OrderPaid;
+import io.tally.events.Events.OrderCancelled;
+import io.tally.events.Events.OrderCreated;
+import io.tally.events.Events.OrderPaid;
 import io.tally.inbox.EventHandler;
 import io.tally.inventory.stock.Stock;
 

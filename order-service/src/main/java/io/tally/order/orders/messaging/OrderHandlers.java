@@ -3,11 +3,11 @@ package io.tally.order.orders.messaging;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.tally.contract.Events.PaymentAbnormal;
-import io.tally.contract.Events.PaymentRefunded;
-import io.tally.contract.Events.PaymentSucceeded;
-import io.tally.contract.Events.StockRejected;
-import io.tally.contract.Events.StockReserved;
+import io.tally.events.Events.PaymentAbnormal;
+import io.tally.events.Events.PaymentRefunded;
+import io.tally.events.Events.PaymentSucceeded;
+import io.tally.events.Events.StockRejected;
+import io.tally.events.Events.StockReserved;
 import io.tally.inbox.EventHandler;
 import io.tally.order.orders.OrderService;
 

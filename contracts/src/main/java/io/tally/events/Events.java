@@ -1,10 +1,15 @@
-package io.tally.contract;
+package io.tally.events;
 
 import java.time.Instant;
 import java.util.List;
 
+import io.tally.contract.EventType;
+
 /**
- * The events of docs/design.md, "Events". Amounts are integers in minor units with an ISO-4217 currency code.
+ * The events of this system (docs/design.md, "Events"): what order-, inventory- and payment-service tell each
+ * other. Amounts are integers in minor units with an ISO-4217 currency code. Their JSON Schemas and the AsyncAPI
+ * document that names their exchanges and headers are published beside them ({@code /contracts/} on every
+ * service).
  */
 public final class Events {
 
