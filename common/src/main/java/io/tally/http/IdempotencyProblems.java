@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 final class IdempotencyProblems {
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.UNPROCESSABLE_CONTENT)
     ProblemDetail reused(IdempotencyKeyReusedException ex) {
         return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "idempotency-key-reused", "Idempotency-Key reused",
                 ex.getMessage());

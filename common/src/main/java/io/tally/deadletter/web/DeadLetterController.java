@@ -139,6 +139,7 @@ public class DeadLetterController {
     }
 
     @ExceptionHandler(DeadLetterOperations.NotFoundException.class)
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.NOT_FOUND)
     ResponseEntity<ProblemDetail> notFound(DeadLetterOperations.NotFoundException ex) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
         problem.setType(URI.create(PROBLEM_BASE + "dead-letter-not-found"));
@@ -147,12 +148,14 @@ public class DeadLetterController {
     }
 
     @ExceptionHandler(DeadLetterOperations.CountChangedException.class)
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.CONFLICT)
     ResponseEntity<ProblemDetail> countChanged(DeadLetterOperations.CountChangedException ex) {
         return ResponseEntity.status(HttpStatus.CONFLICT).body(io.tally.http.Problems.of(HttpStatus.CONFLICT,
                 "count-changed", "The filter matches another count than the dry run's", ex.getMessage()));
     }
 
     @ExceptionHandler(IllegalStateException.class)
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.CONFLICT)
     ResponseEntity<ProblemDetail> conflict(IllegalStateException ex) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
         problem.setType(URI.create(PROBLEM_BASE + "dead-letter-closed"));

@@ -78,6 +78,7 @@ class PaymentController {
      * the same payment's trade.
      */
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.SERVICE_UNAVAILABLE)
     ResponseEntity<ProblemDetail> channelUnavailable(org.springframework.web.client.ResourceAccessException ex) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
             .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "5")
@@ -90,6 +91,7 @@ class PaymentController {
      * the payment waits for its trade like one the channel did not answer. The order stays payable.
      */
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.BAD_GATEWAY)
     ResponseEntity<ProblemDetail> channelRefused(org.springframework.web.client.RestClientResponseException ex) {
         return ResponseEntity.status(HttpStatus.BAD_GATEWAY)
             .header(org.springframework.http.HttpHeaders.RETRY_AFTER, "30")
@@ -98,11 +100,13 @@ class PaymentController {
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.CONFLICT)
     ProblemDetail notPayable(NotPayableException ex) {
         return Problems.of(HttpStatus.CONFLICT, "order-not-payable", "Order not payable", ex.getMessage());
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.NOT_FOUND)
     ProblemDetail unknown(UnknownPaymentException ex) {
         return Problems.of(HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment", ex.getMessage());
     }

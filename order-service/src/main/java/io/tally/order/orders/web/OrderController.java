@@ -162,6 +162,7 @@ class OrderController {
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.BAD_REQUEST)
     ProblemDetail quantityOutOfRange(QuantityOutOfRangeException ex) {
         return Problems.of(HttpStatus.BAD_REQUEST, "quantity-out-of-range", "Quantity out of range", ex.getMessage());
     }
@@ -175,11 +176,13 @@ class OrderController {
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.NOT_FOUND)
     ProblemDetail unknown(UnknownOrderException ex) {
         return Problems.of(HttpStatus.NOT_FOUND, "unknown-order", "Unknown order", ex.getMessage());
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.CONFLICT)
     ProblemDetail notCancellable(OrderNotCancellableException ex) {
         return Problems.of(HttpStatus.CONFLICT, "order-not-cancellable", "Order not cancellable", ex.getMessage());
     }
