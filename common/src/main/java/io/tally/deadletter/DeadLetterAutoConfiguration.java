@@ -16,6 +16,7 @@ import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -49,16 +50,19 @@ public final class DeadLetterAutoConfiguration {
     static final int PHASE = ConsumerContainers.PHASE + 1;
 
     @Bean
+    @ConditionalOnMissingBean
     DeadLetterStore tallyDeadLetterStore(DataSource dataSource) {
         return new DeadLetterStore(JdbcClient.create(dataSource));
     }
 
     @Bean
+    @ConditionalOnMissingBean
     DeadLetterMessages tallyDeadLetterMessages(JsonMapper json) {
         return new DeadLetterMessages(json);
     }
 
     @Bean
+    @ConditionalOnMissingBean
     DeadLetterQueues tallyDeadLetterQueues(ConsumerContainers consumers, Topology topology,
             ConnectionFactory connectionFactory, DeadLetterStore store, DataSource dataSource,
             DeadLetterProperties properties, JsonMapper json, Clock clock, ObjectProvider<MeterRegistry> registry,
@@ -72,6 +76,7 @@ public final class DeadLetterAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     DeadLetterRedriver tallyDeadLetterRedriver(DeadLetterStore store, DataSource dataSource,
             Rerouter rerouter, DeadLetterMessages messages, DeadLetterProperties properties, Clock clock,
             ObjectProvider<MeterRegistry> registry) {
@@ -82,6 +87,7 @@ public final class DeadLetterAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyDeadLetterRedrive")
     PeriodicTask tallyDeadLetterRedrive(DeadLetterRedriver redriver, DeadLetterProperties properties) {
         return new PeriodicTask("tally-dead-letter-redrive", properties.pollInterval(), properties.pollInterval(), () -> {
             redriver.redriveDue();
@@ -94,6 +100,7 @@ public final class DeadLetterAutoConfiguration {
      * (SCHEDULED) or for an operator (PARKED). Table-wide: aggregate it with {@code max}.
      */
     @Bean
+    @ConditionalOnMissingBean(name = "tallyOpenDeadLetters")
     @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
     TableGauge tallyOpenDeadLetters(DeadLetterStore store) {
         return new TableGauge("tally.dead.letters.open",
@@ -102,6 +109,7 @@ public final class DeadLetterAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyDeadLetterPurge")
     PeriodicTask tallyDeadLetterPurge(DeadLetterStore store, DeadLetterProperties properties, Clock clock,
             DataSource dataSource) {
         TransactionTemplate own = transaction(dataSource);
@@ -112,6 +120,7 @@ public final class DeadLetterAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     DeadLetterOperations tallyDeadLetterOperations(DeadLetterStore store, OutboxDeadRows outbox, Rerouter rerouter,
             DeadLetterMessages messages, DataSource dataSource, Clock clock) {
         return new DeadLetterOperations(store, outbox, rerouter, messages, transaction(dataSource), clock);
@@ -121,10 +130,21 @@ public final class DeadLetterAutoConfiguration {
         return io.tally.jdbc.OwnTransaction.template(dataSource);
     }
 
-    @Bean
+    /**
+     * The operator's dead-letter endpoints ({@code /api/admin/dead-letters}), in a servlet application that enabled
+     * the operator chain which guards them ({@code tally.operator.enabled}).
+     */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    DeadLetterController tallyDeadLetterController(DeadLetterOperations operations) {
-        return new DeadLetterController(operations);
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty("tally.operator.enabled")
+    static class Web {
+
+        @Bean
+        @ConditionalOnMissingBean
+        DeadLetterController tallyDeadLetterController(DeadLetterOperations operations) {
+            return new DeadLetterController(operations);
+        }
     }
 
     /** The container reading every dead-letter queue, raw and with manual acknowledgement. */

@@ -17,6 +17,7 @@ import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.models.GroupedOpenApi;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -34,11 +35,13 @@ import io.tally.operator.OperatorProperties;
  * call) and {@code operator} (what needs the operator's credentials: {@code /api/admin/**} and
  * {@code tally.operator.paths}), at springdoc's usual paths ({@code /v3/api-docs/public},
  * {@code /v3/api-docs/operator}, {@code /swagger-ui.html}). Errors are RFC 9457 problem details whose {@code type}
- * is stable under {@value Problems#BASE}. Each bean backs off when the application defines its own.
+ * is stable under {@value Problems#BASE}. Each bean backs off when the application defines its own; none is
+ * defined unless the operator chain is enabled ({@code tally.operator.enabled}), which guards the operator group.
  */
 @AutoConfiguration
 @ConditionalOnClass(GroupedOpenApi.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnBooleanProperty("tally.operator.enabled")
 @EnableConfigurationProperties(OperatorProperties.class)
 public final class ApiDocsAutoConfiguration {
 

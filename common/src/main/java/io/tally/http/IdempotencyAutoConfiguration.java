@@ -7,6 +7,8 @@ import javax.sql.DataSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -23,22 +25,25 @@ import io.tally.maintenance.PeriodicTask;
 import io.tally.topology.TopologyAutoConfiguration;
 
 /**
- * Idempotent {@code POST} requests for servlet web applications. Active unless
- * {@code tally.idempotency.enabled=false}.
+ * Idempotent {@code POST} requests for servlet web applications (Spring MVC), with
+ * {@code tally.idempotency.enabled=true}: off unless the application asks, as every web part of the library.
  */
 @AutoConfiguration(after = TopologyAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnProperty(prefix = "tally.idempotency", name = "enabled", matchIfMissing = true)
+@ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
+@ConditionalOnProperty(prefix = "tally.idempotency", name = "enabled", havingValue = "true")
 @EnableConfigurationProperties(IdempotencyProperties.class)
 public final class IdempotencyAutoConfiguration {
 
     @Bean
+    @ConditionalOnMissingBean
     IdempotentRequests tallyIdempotentRequests(DataSource dataSource) {
         return new IdempotentRequests(JdbcClient.create(dataSource),
                 io.tally.jdbc.OwnTransaction.template(dataSource));
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyIdempotencyFilter")
     FilterRegistrationBean<IdempotencyFilter> tallyIdempotencyFilter(IdempotentRequests requests,
             IdempotencyProperties properties, java.util.Optional<Clock> clock, JsonMapper json) {
         FilterRegistrationBean<IdempotencyFilter> registration = new FilterRegistrationBean<>(
@@ -49,11 +54,13 @@ public final class IdempotencyAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     IdempotencyProblems tallyIdempotencyProblems() {
         return new IdempotencyProblems();
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyIdempotencyKeyRequired")
     WebMvcConfigurer tallyIdempotencyKeyRequired(JsonMapper json) {
         return new WebMvcConfigurer() {
             @Override
@@ -64,6 +71,7 @@ public final class IdempotencyAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyIdempotencyPurger")
     PeriodicTask tallyIdempotencyPurger(IdempotentRequests requests, IdempotencyProperties properties,
             java.util.Optional<Clock> clock) {
         Clock time = clock.orElseGet(Clock::systemUTC);

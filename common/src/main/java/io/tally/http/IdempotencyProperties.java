@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * answered 413 and claims nothing
  */
 @ConfigurationProperties("tally.idempotency")
-public record IdempotencyProperties(@DefaultValue("true") boolean enabled, @DefaultValue("24h") Duration retention,
+public record IdempotencyProperties(@DefaultValue("false") boolean enabled, @DefaultValue("24h") Duration retention,
         @DefaultValue("30s") Duration inFlightTimeout, @DefaultValue("10m") Duration purgeInterval,
         @DefaultValue("64KB") org.springframework.util.unit.DataSize maxBodySize) {
 }

@@ -21,6 +21,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -56,6 +57,7 @@ public final class InboxAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(InboxAutoConfiguration.class);
 
     @Bean
+    @ConditionalOnMissingBean
     InboxStore tallyInboxStore(DataSource dataSource) {
         return new InboxStore(new JdbcTemplate(dataSource),
                 io.tally.jdbc.OwnTransaction.template(dataSource));
@@ -63,18 +65,22 @@ public final class InboxAutoConfiguration {
 
     /** Re-routes failed messages; shared with the compensation consumer. */
     @Bean
+    @ConditionalOnMissingBean
     Rerouter tallyRerouter(ConnectionFactory connectionFactory, Topology topology, Clock clock,
             ConsumerProperties properties) {
         return new Rerouter(PublisherConfirms.template(connectionFactory), topology, clock, properties.confirmTimeout());
     }
 
     @Bean(destroyMethod = "destroy")
+    @ConditionalOnMissingBean
     ConsumerContainers tallyConsumerContainers(ConfigurableListableBeanFactory beans, Topology topology,
             ConnectionFactory connectionFactory, ConsumerProperties properties, JsonMapper json,
             PlatformTransactionManager transactionManager, InboxStore inbox, Rerouter rerouter, Clock clock,
             ObjectProvider<MeterRegistry> registry, ObjectProvider<ObservationRegistry> observations) {
         PublisherConfirms.requireCorrelated(connectionFactory, "The consumer chain (to re-route failed messages safely)");
         MeterRegistry meters = registry.getIfAvailable(SimpleMeterRegistry::new);
+        // messages are read as written whatever the application does with its own JSON
+        JsonMapper messages = io.tally.contract.StrictJson.strict(json);
         ObservationRegistry observationRegistry = observations.getIfAvailable(() -> ObservationRegistry.NOOP);
         FailureClassifier classifier = new FailureClassifier(properties.nonRetryable());
         int maxAttempts = properties.maxAttempts() > 0 ? properties.maxAttempts()
@@ -105,7 +111,7 @@ public final class InboxAutoConfiguration {
                         + topology.properties().service() + "': each event has one handler per service");
             }
             topology.consume(event);
-            ReliableListener<?> listener = listener(queue, event, handler, json, transaction, inbox, classifier,
+            ReliableListener<?> listener = listener(queue, event, handler, messages, transaction, inbox, classifier,
                     rerouter, maxAttempts, clock, meters, observationRegistry, properties.aggregateLogKey());
             containers.add(connectionFactory, queue, listener, properties.concurrency(), properties.prefetch());
             // the same chain (and dedup key) for the quarantine: one message at a time, so a crash hits only it
@@ -125,6 +131,7 @@ public final class InboxAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyInboxPurger")
     PeriodicTask tallyInboxPurger(InboxStore inbox, ConsumerProperties properties, Clock clock) {
         return new PeriodicTask("tally-inbox-purge", properties.purgeInterval(), properties.purgeInterval(), () -> {
             while (inbox.purge(clock.instant().minus(properties.inboxRetention()), 5000) == 5000) {

@@ -30,6 +30,7 @@ public final class TableGaugesAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyTableGaugesRefresh")
     @ConditionalOnBean(TableGauges.class)
     PeriodicTask tallyTableGaugesRefresh(TableGauges gauges, Environment environment) {
         Duration interval = environment.getProperty("tally.metrics.table-gauges-interval", Duration.class,

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -33,10 +34,16 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * {@code tally.operator.max-failed-logins}, answered 429 without checking ({@link LoginThrottle}). No credentials are built in: configure them per deployment, for example
  * with {@code spring.security.user.name}, {@code spring.security.user.password} and
  * {@code spring.security.user.roles=OPERATOR}, or supply a {@code UserDetailsService}.
+ * <p>
+ * Installed only with {@code tally.operator.enabled=true}. Since any security chain switches Spring Boot's default
+ * one off, the paths this chain does not guard are then authenticated like Boot's default would have them
+ * ({@link OtherPathsSecurityAutoConfiguration}), unless the application has a chain of its own or sets
+ * {@code tally.operator.other-paths=permitted}.
  */
-@AutoConfiguration(before = ServletWebSecurityAutoConfiguration.class)
+@AutoConfiguration(before = ServletWebSecurityAutoConfiguration.class, after = OtherPathsSecurityAutoConfiguration.class)
 @ConditionalOnClass(SecurityFilterChain.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnBooleanProperty("tally.operator.enabled")
 @EnableConfigurationProperties(OperatorProperties.class)
 public final class OperatorSecurityAutoConfiguration {
 

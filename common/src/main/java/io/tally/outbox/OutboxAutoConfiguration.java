@@ -58,29 +58,34 @@ import io.tally.topology.TopologyAutoConfiguration;
 public final class OutboxAutoConfiguration {
 
     @Bean
+    @ConditionalOnMissingBean
     OutboxStore tallyOutboxStore(DataSource dataSource) {
         return new OutboxStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource),
                 io.tally.jdbc.OwnTransaction.template(dataSource));
     }
 
     @Bean
+    @ConditionalOnMissingBean
     OutboxMonitor tallyOutboxHealthIndicator(OutboxStore store, OutboxProperties properties, Clock clock,
             ObjectProvider<MeterRegistry> registry) {
         return new OutboxMonitor(store, properties, clock, registry.getIfAvailable(SimpleMeterRegistry::new));
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyOutboxGauges")
     PeriodicTask tallyOutboxGauges(OutboxMonitor monitor, OutboxProperties properties) {
         return new PeriodicTask("tally-outbox-gauges", Duration.ZERO, properties.metricsInterval(), monitor::refresh, true);
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "tallyOutboxPurge")
     PeriodicTask tallyOutboxPurge(OutboxMonitor monitor, OutboxProperties properties) {
         return new PeriodicTask("tally-outbox-purge", properties.purgeInterval(), properties.purgeInterval(),
                 monitor::purge, true);
     }
 
     @Bean
+    @ConditionalOnMissingBean
     OutboxRelay tallyOutboxRelay(OutboxStore store, DataSource dataSource, ConnectionFactory connectionFactory,
             OutboxProperties properties, Topology topology, Clock clock, JsonMapper json, OutboxMonitor monitor,
             ObjectProvider<OutboxListener> listeners) {
@@ -121,6 +126,7 @@ public final class OutboxAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     OutboxDeadRows tallyOutboxDeadRows(DataSource dataSource, Clock clock, OutboxRelay relay) {
         return new OutboxDeadRows(JdbcClient.create(dataSource), clock, relay::wakeUp);
     }

@@ -34,6 +34,7 @@ public final class TopologyAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean
     TopologyDeclarer tallyTopologyDeclarer(Topology topology, ConnectionFactory connectionFactory) {
         return new TopologyDeclarer(topology, new RabbitAdmin(connectionFactory), connectionFactory);
     }
