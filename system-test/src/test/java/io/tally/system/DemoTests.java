@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the demo never restarts): every step happens as told (each waits for its outcome, bounded) and every
  * invariant holds at the end.
  */
+@org.junit.jupiter.api.extension.ExtendWith(LocalServicesCondition.class)
 class DemoTests {
 
     @Test

@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * queues; every invariant must hold, keep holding,
  * and what must have happened must have happened. A second run breaks payment-service on purpose and must fail.
  */
+@org.junit.jupiter.api.extension.ExtendWith(LocalServicesCondition.class)
 class SystemTests {
 
     private static final Path HOME = Path.of(System.getProperty("tally.home", ".."));

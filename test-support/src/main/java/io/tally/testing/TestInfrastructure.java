@@ -126,8 +126,7 @@ public final class TestInfrastructure {
     }
 
     private static Servers start() {
-        boolean forceLocal = Boolean.parseBoolean(setting("TALLY_TEST_LOCAL", "false"));
-        if (!forceLocal && dockerAvailable()) {
+        if (useContainers()) {
             log.info("Docker answers: starting MySQL 8.4 and RabbitMQ 4 with Testcontainers");
             MySQLContainer mysql = new MySQLContainer("mysql:8.4").withUsername("tally").withPassword("tally");
             RabbitMQContainer rabbit = new RabbitMQContainer("rabbitmq:4.1-management");
@@ -144,6 +143,11 @@ public final class TestInfrastructure {
         log.info("No Docker engine: using the local MySQL/MariaDB at {}:{} and RabbitMQ at {}:{}", local.dbHost(),
                 local.dbPort(), local.rabbitHost(), local.rabbitPort());
         return local;
+    }
+
+    /** Whether Testcontainers is used: a Docker engine answers, and {@code TALLY_TEST_LOCAL} is not {@code true}. */
+    public static boolean useContainers() {
+        return !Boolean.parseBoolean(setting("TALLY_TEST_LOCAL", "false")) && dockerAvailable();
     }
 
     private static boolean dockerAvailable() {
