@@ -105,6 +105,45 @@ class ConsumerObservationTests extends IntegrationTests {
             .satisfies(c -> assertThat(c).containsEntry("traceId", traceId).containsEntry("aggregateId", aggregate));
     }
 
+    /**
+     * The opt-in JSON log format (Spring Boot's structured logging, {@code logging.structured.format.console}) carries
+     * the delivery's logging context: a line the handler writes names its trace, message and aggregate.
+     */
+    @Test
+    void aHandlersLogLineInTheJsonFormatCarriesTheTraceAndMessageIds() throws Exception {
+        ch.qos.logback.classic.LoggerContext logging = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory
+            .getILoggerFactory();
+        org.springframework.boot.logging.logback.StructuredLogEncoder encoder = new org.springframework.boot.logging.logback.StructuredLogEncoder();
+        encoder.setContext(logging);
+        encoder.setFormat("logstash");
+        encoder.start();
+        java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
+        ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> json = new ch.qos.logback.core.OutputStreamAppender<>();
+        json.setContext(logging);
+        json.setEncoder(encoder);
+        json.setOutputStream(lines);
+        json.start();
+        ch.qos.logback.classic.Logger handlerLog = logging.getLogger("io.tally.test.handler");
+        handlerLog.addAppender(json);
+        try {
+            String aggregate = "json-" + newId();
+            this.handler.behave((event, context) -> handlerLog.info("applying {}", event.aggregateId()));
+            String messageId = this.transaction.execute(s -> this.outbox.publish(aggregate, new Happened(aggregate, 0)));
+            eventually().until(() -> effectsOf(messageId) == 1);
+            String line = lines.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(aggregate)).findFirst()
+                .orElseThrow();
+            tools.jackson.databind.JsonNode fields = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
+            assertThat(fields.path("message").asString()).isEqualTo("applying " + aggregate);
+            assertThat(fields.path("messageId").asString()).isEqualTo(messageId);
+            assertThat(fields.path("aggregateId").asString()).isEqualTo(aggregate);
+            assertThat(fields.path("traceId").asString()).matches("[0-9a-f]{32}");
+        }
+        finally {
+            handlerLog.detachAppender(json);
+            json.stop();
+        }
+    }
+
     @Test
     void aFailedDeliveryIsTimedWithItsOutcome() {
         String aggregate = "failing-" + newId();
