@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.tally.metrics.TableGauge;
+import io.tally.payment.payments.PaymentStatus;
 import io.tally.payment.refunds.RefundStatus;
 
 /**
@@ -22,10 +23,12 @@ class OperatorGauges {
 
     @Bean
     TableGauge tallyFlaggedPayments(JdbcClient jdbc) {
+        // a flagged payment that has since settled (a late callback, an operator's query) waits for no one
         return new TableGauge("tally.payments.flagged.open",
-                "Payments flagged for an operator (unknown after every query), not yet cleared", List.of(Tags.empty()),
-                () -> Map.of(Tags.empty(), jdbc.sql("SELECT COUNT(*) FROM payment WHERE flagged_at IS NOT NULL")
-                    .query(Long.class).single()));
+                "Payments flagged for an operator (unknown after every query) and still unsettled (PAYING)",
+                List.of(Tags.empty()), () -> Map.of(Tags.empty(), jdbc
+                    .sql("SELECT COUNT(*) FROM payment WHERE flagged_at IS NOT NULL AND status = ?")
+                    .param(PaymentStatus.PAYING.name()).query(Long.class).single()));
     }
 
     @Bean
