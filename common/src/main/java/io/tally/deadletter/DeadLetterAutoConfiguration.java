@@ -131,7 +131,8 @@ public final class DeadLetterAutoConfiguration {
     }
 
     /**
-     * The operator's dead-letter endpoints ({@code /api/admin/dead-letters}), in a servlet application that enabled
+     * The operator's dead-letter endpoints ({@code /api/admin/dead-letters}) and an aggregate's event trail
+     * ({@code /api/admin/events}), in a servlet application that enabled
      * the operator chain which guards them ({@code tally.operator.enabled}).
      */
     @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
@@ -144,6 +145,12 @@ public final class DeadLetterAutoConfiguration {
         @ConditionalOnMissingBean
         DeadLetterController tallyDeadLetterController(DeadLetterOperations operations) {
             return new DeadLetterController(operations);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        io.tally.deadletter.web.EventTrailController tallyEventTrailController(DataSource dataSource, Topology topology) {
+            return new io.tally.deadletter.web.EventTrailController(JdbcClient.create(dataSource), topology);
         }
     }
 
