@@ -6,16 +6,18 @@ COPY .mvn .mvn
 COPY mvnw pom.xml ./
 COPY test-support/pom.xml test-support/
 COPY common/pom.xml common/
+COPY contracts/pom.xml contracts/
 COPY channel-protocol/pom.xml channel-protocol/
 COPY order-service/pom.xml order-service/
 COPY inventory-service/pom.xml inventory-service/
 COPY payment-service/pom.xml payment-service/
 COPY gateway-simulator/pom.xml gateway-simulator/
+COPY operator-console/pom.xml operator-console/
 COPY flow-tests/pom.xml flow-tests/
 COPY system-test/pom.xml system-test/
 COPY benchmark/pom.xml benchmark/
 COPY . .
-RUN ./mvnw -B -ntp -q -DskipTests package -pl order-service,inventory-service,payment-service,gateway-simulator -am
+RUN ./mvnw -B -ntp -q -DskipTests package -pl order-service,inventory-service,payment-service,gateway-simulator,operator-console -am
 
 FROM eclipse-temurin:21-jre
 ARG MODULE
