@@ -114,7 +114,9 @@ async function deadLetters(params) {
           ['queue', g => g.queue], ['kind', g => g.failureKind], ['exception', g => g.exceptionClass],
           ['count', g => g.count], ['example reason', g => g.exampleReason, 'reason'],
           ['last failed', g => time(g.lastFailedAt)],
-          ['', g => el('button', { type: 'button', onclick: () => bulk(service, status, g) }, 'Replay or discard…')]],
+          ['', g => el('span', {},
+            el('button', { type: 'button', class: 'bulk-replay', onclick: () => bulk(service, status, g, 'replay') }, 'Replay group…'), ' ',
+            el('button', { type: 'button', class: 'bulk-discard', onclick: () => bulk(service, status, g, 'discard') }, 'Discard group…'))]],
           groups, 'groups-' + service));
       }
       section.append(message(`${listing.total} ${status} (${listing.consumer} from consumers, ${listing.outbox} outbox rows)`,
@@ -169,16 +171,21 @@ async function inspect(service, id) {
     el('p', {}, el('button', { type: 'button', onclick: () => panel.remove() }, 'Close'))].flat().filter(n => n));
 }
 
-async function bulk(service, status, group) {
-  const why = window.prompt(`Replay (OK) the ${group.count} dead letters of ${group.queue} failing with ${group.exceptionClass}?`
-    + ' Say why; Cancel to stop.');
-  if (!why) return;
+async function bulk(service, status, group, action) {
+  const why = window.prompt(`${action === 'replay' ? 'Replay' : 'Discard'} the dead letters of ${group.queue} failing with `
+    + `${group.exceptionClass}? Say why (kept in the audit trail).`);
+  if (!why || !why.trim()) return;
   const filter = { status, queue: group.queue, kind: group.failureKind, exceptionContains: group.exceptionClass,
-    reason: why };
-  const dry = await admin(service, 'dead-letters/replay', 'POST', { ...filter, dryRun: true });
-  if (!window.confirm(`${dry.matched} match. Replay them?`)) return;
-  const done = await admin(service, 'dead-letters/replay', 'POST', { ...filter, dryRun: false, expected: dry.matched });
-  window.alert(`Replayed ${done.done} of ${done.matched}.`);
+    reason: why.trim() };
+  try {
+    // a dry run counts them first; the action then applies only if the count is still the same
+    const dry = await admin(service, 'dead-letters/' + action, 'POST', { ...filter, dryRun: true });
+    if (!window.confirm(`${dry.matched} match. ${action === 'replay' ? 'Replay' : 'Discard'} them?`)) return;
+    const done = await admin(service, 'dead-letters/' + action, 'POST', { ...filter, dryRun: false, expected: dry.matched });
+    window.alert(`${action === 'replay' ? 'Replayed' : 'Discarded'} ${done.done} of ${done.matched}.`);
+  } catch (e) {
+    window.alert(e.message);
+  }
   route();
 }
 

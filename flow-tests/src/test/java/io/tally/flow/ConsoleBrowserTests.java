@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -124,18 +125,19 @@ class ConsoleBrowserTests {
     @Test
     void anOperatorFindsInspectsAndDiscardsADeadLetterAndFollowsAnOrderAcrossTheServices() throws Exception {
         // a message order-service cannot read: dead-lettered at once, PARKED for an operator
+        // three messages order-service cannot read: each dead-lettered at once, PARKED for an operator
         String poison = "poison-" + UUID.randomUUID();
         Topology topology = system.order.getBean(Topology.class);
         String queue = topology.workQueue(EventDescriptor.of(Events.StockReserved.class));
-        MessageProperties properties = new MessageProperties();
-        properties.setMessageId(poison);
-        properties.setType("stock.reserved");
-        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
-        new RabbitTemplate(system.order.getBean(ConnectionFactory.class))
-            .send("", queue, new Message("{\"orderNo\": \"O-poison\", \"lines\": [".getBytes(StandardCharsets.UTF_8), properties));
-        await().atMost(Duration.ofSeconds(30)).dontCatchUncaughtExceptions().until(() -> system.send("GET",
-                system.orderUrl + "/api/admin/dead-letters/page?status=PARKED&limit=500", null,
-                Map.of("Authorization", FlowFixtures.OPERATOR)).raw().body().contains(poison));
+        for (String messageId : List.of(poison, poison + "-b", poison + "-c")) {
+            MessageProperties properties = new MessageProperties();
+            properties.setMessageId(messageId);
+            properties.setType("stock.reserved");
+            properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+            new RabbitTemplate(system.order.getBean(ConnectionFactory.class)).send("", queue,
+                    new Message("{\"orderNo\": \"O-poison\", \"lines\": [".getBytes(StandardCharsets.UTF_8), properties));
+        }
+        await().atMost(Duration.ofSeconds(30)).dontCatchUncaughtExceptions().until(() -> parked().size() == 3);
 
         // an order placed and paid, for the timeline
         String sku = "console-" + UUID.randomUUID().toString().substring(0, 8);
@@ -184,6 +186,18 @@ class ConsoleBrowserTests {
         shot("dead-letter-discarded");
         assertThat(system.send("GET", system.orderUrl + "/api/admin/dead-letters/" + id, null,
                 Map.of("Authorization", FlowFixtures.OPERATOR)).body().at("/summary/status").asString()).isEqualTo("DISCARDED");
+
+        // the other two, alike, discarded as a group: a reason, a dry run's count, then the action
+        browser.get(consoleUrl + "/#/dead-letters?service=order&status=SCHEDULED");
+        browser.get(consoleUrl + "/#/dead-letters?service=order&status=PARKED");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#groups-order button.bulk-discard"))).click();
+        wait.until(ExpectedConditions.alertIsPresent()).sendKeys("the same malformed test messages");
+        browser.switchTo().alert().accept();
+        assertThat(wait.until(ExpectedConditions.alertIsPresent()).getText()).startsWith("2 match.");
+        browser.switchTo().alert().accept();
+        assertThat(wait.until(ExpectedConditions.alertIsPresent()).getText()).isEqualTo("Discarded 2 of 2.");
+        browser.switchTo().alert().accept();
+        assertThat(parked()).as("no poison message left PARKED").isEmpty();
 
         browser.get(consoleUrl + "/#/flagged");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("flagged-refunds")));
@@ -243,6 +257,13 @@ class ConsoleBrowserTests {
                 + "/console/api/order/..%2F..%2Factuator%2Fenv"))
             .header("Cookie", "TALLY_CONSOLE=" + session.getValue()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(climbing.statusCode()).isIn(400, 404);
+    }
+
+    /** The message ids of order-service's PARKED dead letters that this test published. */
+    private static List<String> parked() {
+        return system.send("GET", system.orderUrl + "/api/admin/dead-letters/page?status=PARKED&limit=500", null,
+                Map.of("Authorization", FlowFixtures.OPERATOR)).body().path("items").valueStream()
+            .map(item -> item.path("messageId").asString()).filter(id -> id.startsWith("poison-")).toList();
     }
 
     private static void shot(String name) throws IOException {

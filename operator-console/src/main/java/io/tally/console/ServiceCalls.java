@@ -30,7 +30,7 @@ import org.springframework.web.client.RestClientException;
 class ServiceCalls {
 
     /** A path below the root: segments of URL-safe characters, none of them {@code .} or {@code ..}. */
-    private static final Pattern PATH = Pattern.compile("(?!.*(^|/)\\.{1,2}(/|$))[A-Za-z0-9._~%@:+,=-]+(/[A-Za-z0-9._~%@:+,=-]+)*");
+    static final Pattern PATH = Pattern.compile("(?!.*(^|/)\\.{1,2}(/|$))[A-Za-z0-9._~%@:+,=-]+(/[A-Za-z0-9._~%@:+,=-]+)*");
 
     private static final int MAX_BODY = 64 * 1024;
 
