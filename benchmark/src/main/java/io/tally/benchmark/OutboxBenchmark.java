@@ -152,7 +152,8 @@ public final class OutboxBenchmark {
             last[0] = sent;
             last[1] = now;
             long pending = jdbc.queryForObject(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = 'PENDING' LIMIT 100000) c", Long.class);
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM tally_outbox WHERE status = ? LIMIT 100000) c", Long.class,
+                    OutboxStatus.PENDING.name());
             return String.format(Locale.ROOT, "published %,d (%,.0f/s), consumed %,d, outbox rows PENDING %s", sent, rate,
                     handler.handled.get(), pending < 100_000 ? String.format(Locale.ROOT, "%,d", pending) : "100,000 or more");
         })) {

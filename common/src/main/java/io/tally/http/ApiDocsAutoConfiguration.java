@@ -67,24 +67,24 @@ public final class ApiDocsAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "tallyPublicApi")
     GroupedOpenApi tallyPublicApi(OperatorProperties operator) {
-        OperatorOperations operations = new OperatorOperations(operator.paths());
-        return GroupedOpenApi.builder()
-            .group("public")
-            .displayName("Public API")
-            .pathsToMatch("/api/**")
-            .addOpenApiCustomizer(api -> operations.keep(api, false))
-            .build();
+        return group("public", "Public API", operator, false);
     }
 
     @Bean
     @ConditionalOnMissingBean(name = "tallyOperatorApi")
     GroupedOpenApi tallyOperatorApi(OperatorProperties operator) {
+        return group("operator", "Operator API", operator, true);
+    }
+
+    /** The operations of {@code /api/**} that need the operator ({@code operatorOnes}) or those that do not. */
+    private static GroupedOpenApi group(String name, String displayName, OperatorProperties operator,
+            boolean operatorOnes) {
         OperatorOperations operations = new OperatorOperations(operator.paths());
         return GroupedOpenApi.builder()
-            .group("operator")
-            .displayName("Operator API")
+            .group(name)
+            .displayName(displayName)
             .pathsToMatch("/api/**")
-            .addOpenApiCustomizer(api -> operations.keep(api, true))
+            .addOpenApiCustomizer(api -> operations.keep(api, operatorOnes))
             .build();
     }
 

@@ -3,9 +3,11 @@ package io.tally.testing;
 import java.security.SecureRandom;
 import java.util.Base64;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * What a service started from its {@code Test…Application} needs besides {@link DevServices}: an operator password,
- * from {@code OPERATOR_PASSWORD} when it is set, else one made up for this run and printed once (as Spring Boot does
+ * from {@code OPERATOR_PASSWORD} when it is set, else one made up for this run and logged once (as Spring Boot does
  * for its generated password). Nothing here is a credential of any deployment.
  */
 public final class DevRun {
@@ -22,6 +24,6 @@ public final class DevRun {
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         System.setProperty("spring.security.user.password", password);
-        System.out.println("Operator password for this run (user 'operator'): " + password);
+        LoggerFactory.getLogger(DevRun.class).warn("Operator password for this run (user 'operator'): {}", password);
     }
 }

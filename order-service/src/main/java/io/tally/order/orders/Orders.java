@@ -61,27 +61,27 @@ class Orders {
 
     private final OrderChanges changes;
 
-    private final MeterRegistry meters;
+    /** The funnel's counters by "to/reason", registered at 0 when the service starts (a first increment is seen). */
+    private final java.util.Map<String, Counter> funnel = new java.util.HashMap<>();
 
     Orders(JdbcClient jdbc, OrderChanges changes, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.changes = changes;
-        this.meters = meters;
-        // the funnel's counters at 0 from the start: a first increment is an increase a rate sees
         for (String to : List.of("PLACED", OrderStatus.AWAITING_PAYMENT.name(), OrderStatus.PAID.name())) {
-            transitions(to, null);
+            register(meters, to, null);
         }
         for (CancelReason reason : CancelReason.values()) {
-            transitions(OrderStatus.CANCELLED.name(), reason);
+            register(meters, OrderStatus.CANCELLED.name(), reason);
         }
     }
 
-    private Counter transitions(String to, @Nullable CancelReason reason) {
-        return Counter.builder("tally.orders.transitions")
+    private void register(MeterRegistry meters, String to, @Nullable CancelReason reason) {
+        String tag = reason != null ? reason.name() : "none";
+        this.funnel.put(to + "/" + tag, Counter.builder("tally.orders.transitions")
             .tag("to", to)
-            .tag("reason", reason != null ? reason.name() : "none")
+            .tag("reason", tag)
             .description("Orders placed (PLACED) and orders that reached a status, counted after commit")
-            .register(this.meters);
+            .register(meters));
     }
 
     /**
@@ -90,7 +90,8 @@ class Orders {
      */
     private boolean counted(boolean moved, String to, @Nullable CancelReason reason) {
         if (moved) {
-            AfterCommit.run(() -> transitions(to, reason).increment());
+            Counter counter = this.funnel.get(to + "/" + (reason != null ? reason.name() : "none"));
+            AfterCommit.run(counter::increment);
         }
         return moved;
     }

@@ -47,21 +47,17 @@ class PaymentStore {
 
     private final JdbcClient jdbc;
 
-    private final MeterRegistry meters;
+    /** The counters of payments by status reached, registered at 0 when the service starts. */
+    private final java.util.Map<PaymentStatus, Counter> transitions = new java.util.EnumMap<>(PaymentStatus.class);
 
     PaymentStore(JdbcClient jdbc, MeterRegistry meters) {
         this.jdbc = jdbc;
-        this.meters = meters;
         for (PaymentStatus status : PaymentStatus.values()) {
-            transitions(status); // at 0 from the start: a first increment is an increase a rate sees
+            this.transitions.put(status, Counter.builder("tally.payments.transitions")
+                .tag("to", status.name())
+                .description("Payments that reached a status (PAYING: recorded), counted after commit")
+                .register(meters));
         }
-    }
-
-    private Counter transitions(PaymentStatus to) {
-        return Counter.builder("tally.payments.transitions")
-            .tag("to", to.name())
-            .description("Payments that reached a status (PAYING: recorded), counted after commit")
-            .register(this.meters);
     }
 
     /**
@@ -70,7 +66,7 @@ class PaymentStore {
      */
     private boolean counted(boolean moved, PaymentStatus to) {
         if (moved) {
-            AfterCommit.run(() -> transitions(to).increment());
+            AfterCommit.run(this.transitions.get(to)::increment);
         }
         return moved;
     }
