@@ -85,11 +85,53 @@ public final class BrokerNode implements AutoCloseable {
      */
     public Duration crashAndRestart() {
         long started = System.nanoTime();
+        crash();
+        boot();
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /**
+     * Makes this node a member of the seed's cluster (it must have been started alone, with no queues of its own):
+     * {@code stop_app}, {@code join_cluster}, {@code start_app}.
+     */
+    public void joinCluster(BrokerNode seed) {
+        rabbitmqctl("stop_app");
+        rabbitmqctl("join_cluster", seed.nodeName());
+        rabbitmqctl("start_app");
+        rabbitmqctl("await_startup");
+    }
+
+    /** Kills the node's Erlang VM with SIGKILL (a crash, an out-of-memory kill) and leaves it down. */
+    public void crash() {
         long pid = pid();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
+    }
+
+    /** Starts a crashed node again on its ports and data (it rejoins its cluster), and waits until it accepts clients. */
+    public void startAfterCrash() {
         boot();
-        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** The nodes of this node's cluster that run now, as this node sees them. */
+    public int runningNodes() {
+        String count = rabbitmqctl("-q", "eval", "length(rabbit_nodes:all_running()).").trim();
+        return Integer.parseInt(count);
+    }
+
+    /**
+     * The members of each quorum queue whose name starts with {@code prefix}, by queue name, as this node reports
+     * them ({@code list_queues name type members}).
+     */
+    public Map<String, Integer> quorumMembers(String prefix) {
+        Map<String, Integer> members = new LinkedHashMap<>();
+        for (String line : rabbitmqctl("-q", "list_queues", "name", "type", "members").split("\\R")) {
+            String[] cells = line.trim().split("\\s+", 3);
+            if (cells.length == 3 && cells[0].startsWith(prefix) && "quorum".equals(cells[1])) {
+                members.put(cells[0], (int) cells[2].chars().filter(c -> c == '@').count());
+            }
+        }
+        return members;
     }
 
     /** Messages waiting in each queue of the node, by name. */

@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import tools.jackson.databind.JsonNode;
+
+import static org.awaitility.Awaitility.await;
+
 /**
  * The faults of a system run, each at its share of the orders done: channel faults set at the simulator (and
  * acknowledged by it), SIGKILLs of each service, and a restart of the run's broker. It records what it did, and
@@ -49,7 +53,8 @@ final class Chaos {
 
     private volatile boolean stopped;
 
-    private volatile int doneNow;
+    /** The orders done when the step running on this lane began. */
+    private final ThreadLocal<Integer> doneNow = ThreadLocal.withInitial(() -> 0);
 
     Chaos(Cluster cluster, PublicApi api, SystemRun.Config config) {
         this.cluster = cluster;
@@ -59,17 +64,49 @@ final class Chaos {
 
     void run(AtomicInteger done) {
         List<Step> steps = new ArrayList<>();
-        steps.add(fault(0.05, Map.of("duplicateCallbacks", 20, "duplicateCopies", 3)));
-        // queries fail first for the payments whose callbacks are dropped
-        steps.add(fault(0.15, Map.of("failQueries", 5, "dropCallbacks", 15)));
-        steps.add(fault(0.25, Map.of("tamperCallbacks", 4)));
+        boolean production = this.config.scenarios().contains(SystemRun.Scenario.PRODUCTION);
+        if (production) {
+            // callbacks are duplicated, dropped and tampered all along the load (see feedCallbackFaults)
+            steps.add(fault(0.01, Map.of("duplicateCopies", 3)));
+            steps.add(fault(0.15, Map.of("failQueries", 5)));
+            Thread.ofPlatform().daemon().name("callback-faults").start(() -> feedCallbackFaults(done));
+        }
+        else {
+            steps.add(fault(0.05, Map.of("duplicateCallbacks", 20, "duplicateCopies", 3)));
+            // queries fail first for the payments whose callbacks are dropped
+            steps.add(fault(0.15, Map.of("failQueries", 5, "dropCallbacks", 15)));
+            steps.add(fault(0.25, Map.of("tamperCallbacks", 4)));
+        }
         steps.add(fault(0.35, Map.of("callbackDelayMs", 3000)));
         steps.add(fault(0.45, Map.of("callbackDelayMs", 0, "failRefunds", 3)));
-        if (this.config.chaos()) {
-            steps.add(kill(0.20, Service.ORDER, true));
-            steps.add(kill(0.40, Service.INVENTORY, true));
-            steps.add(kill(0.60, Service.PAYMENT, this.config.sabotage() != SystemRun.Sabotage.PAYMENT_STAYS_DOWN));
+        if (this.config.chaos() && production) {
+            // three kills of each service at random moments, its instances in turn; the seed is in the report
+            long seed = this.cluster.runName().hashCode();
+            java.util.Random random = new java.util.Random(seed);
+            this.kills.add("random kill moments from seed " + seed);
+            for (Service service : Service.withState()) {
+                for (int k = 0; k < 3; k++) {
+                    steps.add(kill(0.05 + random.nextDouble() * 0.75, new Cluster.Instance(service, k % this.config.instances()),
+                            true));
+                }
+            }
+            steps.add(new Step(0.30, "restart RabbitMQ", this.cluster::restartBroker));
             steps.add(new Step(0.75, "restart RabbitMQ", this.cluster::restartBroker));
+        }
+        else if (this.config.chaos()) {
+            // with several instances, the second one of payment-service is the one killed (callbacks of its
+            // payments go to it while it is away)
+            steps.add(kill(0.20, new Cluster.Instance(Service.ORDER, 0), true));
+            steps.add(kill(0.40, new Cluster.Instance(Service.INVENTORY, 0), true));
+            steps.add(kill(0.60, new Cluster.Instance(Service.PAYMENT, this.config.instances() - 1),
+                    this.config.sabotage() != SystemRun.Sabotage.PAYMENT_STAYS_DOWN));
+            steps.add(new Step(0.75, "restart RabbitMQ", this.cluster::restartBroker));
+        }
+        if (this.config.scenarios().contains(SystemRun.Scenario.DATABASE_RESTART)) {
+            steps.add(new Step(0.30, "restart the database (down 15 s)", this::databaseRestart));
+        }
+        if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_NODE_KILL)) {
+            steps.add(new Step(0.65, "SIGKILL broker node 3 of 3 (down 30 s)", this::brokerNodeKill));
         }
         if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_OUTAGE)) {
             steps.add(new Step(0.50, "broker outage of 60 s", this::brokerOutage));
@@ -78,6 +115,24 @@ final class Chaos {
             steps.add(new Step(0.55, "100 poison messages", this::poison));
         }
         steps.sort((a, b) -> Double.compare(a.at(), b.at()));
+        // Two lanes: the channel faults (quick) keep their moments while a kill, a restart or an outage (which take
+        // seconds to minutes, one at a time) runs on its own lane.
+        List<Step> disruptions = steps.stream().filter(step -> !isFault(step)).toList();
+        Thread lane = Thread.ofPlatform().name("chaos-disruptions").start(() -> run(disruptions, done));
+        run(steps.stream().filter(Chaos::isFault).toList(), done);
+        try {
+            lane.join();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean isFault(Step step) {
+        return step.what().startsWith("faults") || step.what().startsWith("100 poison");
+    }
+
+    private void run(List<Step> steps, AtomicInteger done) {
         for (Step step : steps) {
             while (done.get() < step.at() * this.config.orders()) {
                 if (this.stopped) {
@@ -85,7 +140,7 @@ final class Chaos {
                 }
                 PublicApi.pauseFor(100);
             }
-            this.doneNow = done.get();
+            this.doneNow.set(done.get());
             Instant begun = Instant.now();
             try {
                 step.action().run();
@@ -94,38 +149,168 @@ final class Chaos {
                 this.failures.add(step.what() + " failed: " + ex.getMessage());
                 continue;
             }
-            String line = step.what() + " at " + this.doneNow + " orders ("
+            String line = step.what() + " at " + this.doneNow.get() + " orders ("
                     + Duration.between(begun, Instant.now()).toMillis() + " ms)";
-            (step.what().startsWith("faults") || step.what().startsWith("100 poison") ? this.faults : this.kills).add(line);
+            (isFault(step) ? this.faults : this.kills).add(line);
         }
     }
 
     private Step fault(double at, Map<String, Object> settings) {
         return new Step(at, "faults " + settings, () -> {
             this.api.addFaults(settings); // throws unless the simulator acknowledged exactly these
-            this.injected.add(new Injected(new LinkedHashMap<>(settings), this.doneNow));
+            this.injected.add(new Injected(new LinkedHashMap<>(settings), this.doneNow.get()));
         });
     }
 
-    private Step kill(double share, Service service, boolean restart) {
-        return new Step(share, "SIGKILL " + service.module() + (restart ? "" : " (left down)"), () -> {
+    private Step kill(double share, Cluster.Instance instance, boolean restart) {
+        Service service = instance.service();
+        String name = this.config.instances() == 1 ? service.module() : service.module() + " (" + instance.name() + ")";
+        return new Step(share, "SIGKILL " + name + (restart ? "" : " (left down)"), () -> {
             Instant at = Instant.now();
             if (restart) {
-                this.cluster.killAndRestart(service);
-                this.killed.add(new Kill(service, this.doneNow, at, true, Instant.now()));
+                this.cluster.killAndRestart(instance);
+                this.killed.add(new Kill(service, this.doneNow.get(), at, true, Instant.now()));
             }
             else {
-                this.cluster.kill(service);
-                this.killed.add(new Kill(service, this.doneNow, at, false, Instant.MAX));
+                this.cluster.kill(instance);
+                this.killed.add(new Kill(service, this.doneNow.get(), at, false, Instant.MAX));
             }
         });
+    }
+
+    /** The callback fault rates of production: 10% of paid trades duplicated, 5% dropped, 1% tampered. */
+    static final Map<String, Integer> CALLBACK_FAULT_PERCENT = Map.of("duplicateCallbacks", 10, "dropCallbacks", 5,
+            "tamperCallbacks", 1);
+
+    private final Map<String, Long> callbackFaultsAsked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final AtomicInteger callbackFaultSettings = new AtomicInteger();
+
+    /**
+     * Keeps the callback faults at their production rates while the load runs: every second, each count the
+     * simulator has used up (a count at 0, which nothing can consume meanwhile) is set to what the rate asks for the
+     * trades paid so far (four in five orders are paid) minus what was asked before. It stops at 90% of the orders,
+     * so that the last counts set are used up by the orders still coming.
+     */
+    private void feedCallbackFaults(AtomicInteger done) {
+        while (!this.stopped && done.get() < 0.9 * this.config.orders()) {
+            PublicApi.pauseFor(1000);
+            try {
+                JsonNode current = this.api.currentFaults();
+                Map<String, Object> settings = new LinkedHashMap<>();
+                long paid = done.get() * 4L / 5;
+                CALLBACK_FAULT_PERCENT.forEach((name, percent) -> {
+                    long wanted = paid * percent / 100 - this.callbackFaultsAsked.getOrDefault(name, 0L);
+                    if (current.path(name).asInt(-1) == 0 && wanted > 0) {
+                        settings.put(name, (int) wanted);
+                    }
+                });
+                if (!settings.isEmpty()) {
+                    this.api.addFaults(settings);
+                    settings.forEach((name, count) -> this.callbackFaultsAsked.merge(name, ((Integer) count).longValue(), Long::sum));
+                    this.injected.add(new Injected(settings, done.get()));
+                    this.callbackFaultSettings.incrementAndGet();
+                }
+            }
+            catch (RuntimeException ex) {
+                // the simulator could not be asked this second: the next one tries again
+            }
+        }
+    }
+
+    /** The production callback faults in one line, when the run had them. */
+    java.util.Optional<String> productionSummary() {
+        if (!this.config.scenarios().contains(SystemRun.Scenario.PRODUCTION)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("callback faults at " + CALLBACK_FAULT_PERCENT + " percent of paid trades, set "
+                + this.callbackFaultSettings.get() + " times, asked in all " + new java.util.TreeMap<>(this.callbackFaultsAsked));
+    }
+
+    private volatile Invariants.Verdict databaseVerdict;
+
+    /**
+     * The database server stopped (as {@code systemctl stop} would) for 15 s and started again; then, in the
+     * background, how long until every instance is healthy and every event written before the stop is published.
+     */
+    private void databaseRestart() {
+        Duration down = Duration.ofSeconds(15);
+        Instant stopped = Instant.now();
+        this.cluster.restartDatabase(down);
+        Instant back = Instant.now();
+        String title = "14. the database stopped for " + down.toSeconds() + " s under load: every service recovers by itself "
+                + "within 2 min of its return";
+        Thread.ofPlatform().daemon().name("database-recovery").start(() -> {
+            Instant until = back.plus(Duration.ofMinutes(2));
+            Duration healthy = null;
+            long left = -1;
+            while (Instant.now().isBefore(until)) {
+                if (healthy == null && Service.withState().stream().allMatch(this.cluster::healthy)) {
+                    healthy = Duration.between(back, Instant.now());
+                }
+                left = healthy == null ? -1 : unpublishedBefore(stopped);
+                if (left == 0) {
+                    this.databaseVerdict = new Invariants.Verdict(title, true, String.format(java.util.Locale.ROOT,
+                            "database away %.1f s; every instance healthy %.1f s after its return, every event written "
+                                    + "before the stop published %.1f s after it",
+                            Duration.between(stopped, back).toMillis() / 1000.0, healthy.toMillis() / 1000.0,
+                            Duration.between(back, Instant.now()).toMillis() / 1000.0));
+                    return;
+                }
+                PublicApi.pauseFor(250);
+            }
+            this.databaseVerdict = new Invariants.Verdict(title, false, healthy == null
+                    ? "not every instance healthy 2 min after the database's return"
+                    : left + " events of before the stop still unpublished 2 min after the database's return");
+        });
+    }
+
+    private volatile Invariants.Verdict nodeVerdict;
+
+    /**
+     * The last node of the three-node broker killed with SIGKILL and left down for 30 s: the quorum queues (each on
+     * all three nodes) keep a majority, clients reconnect to the other nodes. Measured: how long until every event
+     * written before the kill was published, and how long the node took to come back and rejoin.
+     */
+    private void brokerNodeKill() {
+        List<BrokerNode> nodes = this.cluster.brokerNodes();
+        String title = "15. a broker node killed under load: queues replicated on 3 nodes, publishing resumed, the node rejoined";
+        Map<String, Integer> members = nodes.get(0).quorumMembers(this.cluster.prefix());
+        long replicated = members.values().stream().filter(count -> count == 3).count();
+        BrokerNode victim = nodes.get(nodes.size() - 1);
+        Instant killed = Instant.now();
+        victim.crash();
+        Duration published = null;
+        Instant until = killed.plus(Duration.ofMinutes(2));
+        while (Instant.now().isBefore(until)) {
+            if (unpublishedBefore(killed) == 0) {
+                published = Duration.between(killed, Instant.now());
+                break;
+            }
+            PublicApi.pauseFor(250);
+        }
+        while (Duration.between(killed, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
+            PublicApi.pauseFor(250); // the node stays down 30 s
+        }
+        Instant restarting = Instant.now();
+        victim.startAfterCrash();
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+            .until(() -> nodes.get(0).runningNodes() == 3);
+        Duration rejoined = Duration.between(restarting, Instant.now());
+        boolean holds = published != null && !members.isEmpty() && replicated == members.size();
+        this.nodeVerdict = new Invariants.Verdict(title, holds, String.format(java.util.Locale.ROOT,
+                "%d of %d quorum queues on 3 nodes before the kill; events written before the kill published %s after it "
+                        + "(node still down); node down %.1f s, back and rejoined %.1f s after its start",
+                replicated, members.size(), published == null ? "not within 2 min" : String.format(java.util.Locale.ROOT,
+                        "%.1f s", published.toMillis() / 1000.0),
+                Duration.between(killed, restarting).toMillis() / 1000.0, rejoined.toMillis() / 1000.0));
     }
 
     private volatile Invariants.Verdict outage;
 
     private final List<String> poisonIds = Collections.synchronizedList(new ArrayList<>());
 
-    /** The broker away for 60 s under load; then how long until every event of before its return was published. */
+    /** The broker away for 60 s under load (every node); then how long until every event of before its return was published. */
     private void brokerOutage() {
         Duration outage = Duration.ofSeconds(60);
         this.cluster.stopBroker();
@@ -214,6 +399,14 @@ final class Chaos {
         if (this.config.scenarios().contains(SystemRun.Scenario.POISON)) {
             verdicts.add(poisonVerdict());
         }
+        if (this.config.scenarios().contains(SystemRun.Scenario.DATABASE_RESTART)) {
+            verdicts.add(this.databaseVerdict != null ? this.databaseVerdict : new Invariants.Verdict("14. the database "
+                    + "restarted under load: every service recovers by itself", false, "the restart did not happen or was not measured"));
+        }
+        if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_NODE_KILL)) {
+            verdicts.add(this.nodeVerdict != null ? this.nodeVerdict : new Invariants.Verdict("15. a broker node killed "
+                    + "under load", false, "the kill did not happen or was not measured"));
+        }
         return verdicts;
     }
 
@@ -271,6 +464,7 @@ final class Chaos {
 
     /** How many steps the run has. */
     int planned() {
-        return 5 + (this.config.chaos() ? 4 : 0);
+        boolean production = this.config.scenarios().contains(SystemRun.Scenario.PRODUCTION);
+        return (production ? 4 : 5) + (this.config.chaos() ? (production ? 11 : 4) : 0);
     }
 }

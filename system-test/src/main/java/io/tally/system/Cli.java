@@ -40,6 +40,8 @@ public final class Cli {
                                 ? java.time.Duration.ofMinutes(Long.parseLong(options.get("convergence-minutes")))
                                 : defaults.convergence().plusMinutes(defaults.orders() / 1000),
                         SystemRun.Sabotage.valueOf(options.getOrDefault("sabotage", "NONE")), java.util.Set.of())
+                    .withScale(Integer.parseInt(options.getOrDefault("instances", "1")),
+                            Integer.parseInt(options.getOrDefault("broker-nodes", "1")))
                     .withScenarios(scenarios(options.getOrDefault("scenarios", "broker-outage,poison"))));
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
@@ -55,15 +57,20 @@ public final class Cli {
                 String name = args.length > 1 && !args[1].startsWith("--") ? args[1] : options.getOrDefault("name", "");
                 SystemRun.Report report = SystemRun.run(home, new SystemRun.Config(
                         Integer.parseInt(options.getOrDefault("orders", "600")),
-                        Integer.parseInt(options.getOrDefault("clients", "16")), false).withScenarios(scenarios(name)));
+                        Integer.parseInt(options.getOrDefault("clients", "16")), false)
+                    .withScale(Integer.parseInt(options.getOrDefault("instances", "1")),
+                            Integer.parseInt(options.getOrDefault("broker-nodes", name.contains("broker-node-kill") ? "3" : "1")))
+                    .withScenarios(scenarios(name)));
                 System.out.println(report.text());
                 System.exit(report.holds() ? 0 : 1);
             }
             default -> {
                 System.err.println("usage: demo [--base-port=N] | soak [--orders=N] [--clients=N] [--chaos=false] "
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
-                        + "[--scenarios=broker-outage,poison|none] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
-                        + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison [--orders=N] [--clients=N] | throughput "
+                        + "[--scenarios=broker-outage,poison,database-restart,broker-node-kill,production|all|none] "
+                        + "[--instances=1|2] [--broker-nodes=1|3] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
+                        + "[--home=DIR] [--base-port=N] | scenario broker-outage|poison|database-restart|broker-node-kill "
+                        + "[--orders=N] [--clients=N] [--instances=N] [--broker-nodes=N] | throughput "
                         + "[--rates=5,10,15,20,25,30] [--step-seconds=30] [--max-clients=96] [--out=docs/throughput] [--profile=DIR] [--warm-up-seconds=90]");
                 System.exit(2);
             }
@@ -76,9 +83,14 @@ public final class Cli {
             switch (name.trim()) {
                 case "broker-outage" -> set.add(SystemRun.Scenario.BROKER_OUTAGE);
                 case "poison" -> set.add(SystemRun.Scenario.POISON);
+                case "database-restart" -> set.add(SystemRun.Scenario.DATABASE_RESTART);
+                case "broker-node-kill" -> set.add(SystemRun.Scenario.BROKER_NODE_KILL);
+                case "production" -> set.add(SystemRun.Scenario.PRODUCTION);
+                case "all" -> set.addAll(java.util.EnumSet.allOf(SystemRun.Scenario.class));
                 case "", "none" -> {
                 }
-                default -> throw new IllegalArgumentException("No scenario '" + name + "': broker-outage or poison");
+                default -> throw new IllegalArgumentException("No scenario '" + name + "': broker-outage, poison, "
+                        + "database-restart, broker-node-kill, production or all");
             }
         }
         return set;

@@ -45,9 +45,22 @@ public final class Cluster implements Endpoints, AutoCloseable {
      * @param extraArgs further arguments for every service
      * @param privateBroker whether the run starts a RabbitMQ node of its own (which it may restart); otherwise it
      * uses the machine's broker at {@code RABBITMQ_HOST}/{@code RABBITMQ_PORT} and never restarts it
+     * @param jvmOptions the JVM options of every process
+     * @param instances how many instances of each of the three services run (same database, same broker, ports of
+     * their own); the simulator runs once
+     * @param brokerNodes how many RabbitMQ nodes the run's own broker has: 1, or 3 for a cluster (with a private
+     * broker only)
+     * @param privateDatabase whether the run starts a MariaDB server of its own (which it may restart); otherwise it
+     * uses the machine's at {@code TALLY_DB_HOST}/{@code TALLY_DB_PORT} and never restarts it
      */
     public record Settings(int basePort, Duration paymentWindow, Duration cancelGrace, String operatorPassword,
-            List<String> extraArgs, boolean privateBroker, List<String> jvmOptions) {
+            List<String> extraArgs, boolean privateBroker, List<String> jvmOptions, int instances, int brokerNodes,
+            boolean privateDatabase) {
+
+        public Settings(int basePort, Duration paymentWindow, Duration cancelGrace, String operatorPassword,
+                List<String> extraArgs, boolean privateBroker, List<String> jvmOptions) {
+            this(basePort, paymentWindow, cancelGrace, operatorPassword, extraArgs, privateBroker, jvmOptions, 1, 1, false);
+        }
 
         /** A small heap and the first JIT tier only: quick to start, which is what tests want. */
         public static final List<String> QUICK_START = List.of("-Xmx384m", "-XX:TieredStopAtLevel=1");
@@ -70,18 +83,31 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
         public Settings withPaymentWindow(Duration window) {
             return new Settings(this.basePort, window, this.cancelGrace, this.operatorPassword, this.extraArgs,
-                    this.privateBroker, this.jvmOptions);
+                    this.privateBroker, this.jvmOptions, this.instances, this.brokerNodes, this.privateDatabase);
         }
 
         public Settings withBasePort(int port) {
             return new Settings(port, this.paymentWindow, this.cancelGrace, this.operatorPassword, this.extraArgs,
-                    this.privateBroker, this.jvmOptions);
+                    this.privateBroker, this.jvmOptions, this.instances, this.brokerNodes, this.privateDatabase);
         }
 
         /** These arguments for every service, after (and replacing) the run's own of the same name. */
         public Settings withExtraArgs(List<String> args) {
             return new Settings(this.basePort, this.paymentWindow, this.cancelGrace, this.operatorPassword, args,
-                    this.privateBroker, this.jvmOptions);
+                    this.privateBroker, this.jvmOptions, this.instances, this.brokerNodes, this.privateDatabase);
+        }
+
+        /**
+         * {@code instances} of each service, on a broker of {@code brokerNodes} nodes, with or without a database
+         * server of the run's own.
+         */
+        public Settings withScale(int instances, int brokerNodes, boolean privateDatabase) {
+            if (instances < 1 || instances > 9 || (brokerNodes != 1 && brokerNodes != 3)) {
+                throw new IllegalArgumentException("1 to 9 instances on 1 or 3 broker nodes, not " + instances + " on "
+                        + brokerNodes);
+            }
+            return new Settings(this.basePort, this.paymentWindow, this.cancelGrace, this.operatorPassword, this.extraArgs,
+                    this.privateBroker, this.jvmOptions, instances, brokerNodes, privateDatabase);
         }
 
         /**
@@ -90,7 +116,8 @@ public final class Cluster implements Endpoints, AutoCloseable {
          */
         public Settings withJvmOptions(List<String> options) {
             return new Settings(this.basePort, this.paymentWindow, this.cancelGrace, this.operatorPassword,
-                    this.extraArgs, this.privateBroker, List.copyOf(options));
+                    this.extraArgs, this.privateBroker, List.copyOf(options), this.instances, this.brokerNodes,
+                    this.privateDatabase);
         }
     }
 
@@ -113,23 +140,51 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     private final Path logs;
 
-    private final Map<Service, Process> processes = new LinkedHashMap<>();
+    /**
+     * One process of a service: {@code index} 0 is the first (its log is {@code <module>.log}), 1 the second
+     * ({@code <module>-2.log}), and so on.
+     */
+    public record Instance(Service service, int index) {
 
-    private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
+        /** As in {@code payment} or {@code payment-2}. */
+        public String name() {
+            return this.service.shortName() + (this.index == 0 ? "" : "-" + (this.index + 1));
+        }
+
+        String logName() {
+            return this.service.module() + (this.index == 0 ? "" : "-" + (this.index + 1)) + ".log";
+        }
+    }
+
+    private final Map<Instance, Process> processes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final Map<Instance, Integer> ports = new LinkedHashMap<>();
+
+    /** Instances killed and not yet healthy again: a load balancer's health check would send them nothing. */
+    private final java.util.Set<Instance> down = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final String dbHost = env("TALLY_DB_HOST", "127.0.0.1");
+    private String dbHost = env("TALLY_DB_HOST", "127.0.0.1");
 
-    private final String dbPort = env("TALLY_DB_PORT", "3306");
+    private String dbPort = env("TALLY_DB_PORT", "3306");
 
-    private final String dbUser = env("TALLY_DB_USER", "root");
+    private String dbUser = env("TALLY_DB_USER", "root");
 
-    private final String dbPassword = env("TALLY_DB_PASSWORD", "");
+    private String dbPassword = env("TALLY_DB_PASSWORD", "");
+
+    private @Nullable DatabaseNode database;
+
+    private int databaseRestarts;
 
     private final boolean attached;
 
     private @Nullable BrokerNode broker;
+
+    /** The nodes of the run's broker, {@link #broker} first; empty with the machine's broker. */
+    private final List<BrokerNode> brokerNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private int kills;
 
@@ -145,8 +200,11 @@ public final class Cluster implements Endpoints, AutoCloseable {
         this.logs = this.home.resolve("system-test/target/logs/" + this.run);
         this.attached = attached;
         for (Service service : Service.values()) {
-            this.ports.put(service, attached ? defaultPort(service)
-                    : settings.basePort() > 0 ? settings.basePort() + service.offset : BrokerNode.freePort());
+            int count = attached || service == Service.GATEWAY ? 1 : settings.instances();
+            for (int index = 0; index < count; index++) {
+                this.ports.put(new Instance(service, index), attached ? defaultPort(service)
+                        : settings.basePort() > 0 ? settings.basePort() + service.offset + 10 * index : BrokerNode.freePort());
+            }
         }
     }
 
@@ -182,18 +240,49 @@ public final class Cluster implements Endpoints, AutoCloseable {
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        if (this.settings.privateBroker()) {
-            this.broker = BrokerNode.start(this.home.resolve("system-test/target/rabbit-" + this.run), "tally" + this.run);
+        if (this.settings.privateDatabase()) {
+            this.database = DatabaseNode.start(this.home.resolve("system-test/target/mariadb-" + this.run));
+            this.dbHost = "127.0.0.1";
+            this.dbPort = Integer.toString(this.database.port());
+            this.dbUser = "root";
+            this.dbPassword = "";
         }
-        for (Service service : Service.values()) {
-            startProcess(service);
-            awaitHealthy(service, Duration.ofMinutes(3));
+        if (this.settings.privateBroker()) {
+            for (int node = 0; node < this.settings.brokerNodes(); node++) {
+                BrokerNode started = BrokerNode.start(this.home.resolve("system-test/target/rabbit-" + this.run
+                        + (node == 0 ? "" : "-" + (node + 1))), "tally" + this.run + (node == 0 ? "" : "n" + (node + 1)));
+                if (node > 0) {
+                    started.joinCluster(this.brokerNodes.get(0));
+                }
+                this.brokerNodes.add(started);
+            }
+            this.broker = this.brokerNodes.get(0);
+        }
+        for (Instance instance : this.ports.keySet()) {
+            startProcess(instance);
+            awaitHealthy(instance, Duration.ofMinutes(3));
         }
     }
 
+    /**
+     * A service's address for the next request: its instances in turn, leaving out the ones killed and not yet
+     * healthy again, as a load balancer with health checks would.
+     */
     @Override
     public String url(Service service) {
-        return "http://127.0.0.1:" + this.ports.get(service);
+        List<Instance> up = instances(service).stream().filter(instance -> !this.down.contains(instance)).toList();
+        List<Instance> candidates = up.isEmpty() ? instances(service) : up;
+        return url(candidates.get(Math.floorMod(this.turn.getAndIncrement(), candidates.size())));
+    }
+
+    /** One instance's address. */
+    public String url(Instance instance) {
+        return "http://127.0.0.1:" + this.ports.get(instance);
+    }
+
+    /** The instances of a service, the first one first. */
+    public List<Instance> instances(Service service) {
+        return this.ports.keySet().stream().filter(instance -> instance.service() == service).toList();
     }
 
     @Override
@@ -233,13 +322,19 @@ public final class Cluster implements Endpoints, AutoCloseable {
         return this.broker != null ? this.broker.amqpPort() : Integer.parseInt(env("RABBITMQ_PORT", "5672"));
     }
 
-    /** Kills the service with SIGKILL and leaves it down. */
+    /** Kills the service's first instance with SIGKILL and leaves it down. */
     public void kill(Service service) {
-        Process process = this.processes.get(service);
+        kill(new Instance(service, 0));
+    }
+
+    /** Kills an instance with SIGKILL and leaves it down. */
+    public void kill(Instance instance) {
+        Process process = this.processes.get(instance);
+        this.down.add(instance);
         process.destroyForcibly();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(service.module() + " did not die within 30 s of SIGKILL");
+                throw new IllegalStateException(instance.name() + " did not die within 30 s of SIGKILL");
             }
         }
         catch (InterruptedException ex) {
@@ -249,42 +344,88 @@ public final class Cluster implements Endpoints, AutoCloseable {
         this.kills++;
     }
 
-    /** Kills the service with SIGKILL, starts it again and waits until it is healthy; answers how long it took. */
+    /** Kills the service's first instance with SIGKILL, starts it again and waits until it is healthy. */
     public Duration killAndRestart(Service service) {
+        return killAndRestart(new Instance(service, 0));
+    }
+
+    /** Kills an instance with SIGKILL, starts it again and waits until it is healthy; answers how long it took. */
+    public Duration killAndRestart(Instance instance) {
         long started = System.nanoTime();
-        kill(service);
-        startProcess(service);
-        awaitHealthy(service, Duration.ofMinutes(3));
+        kill(instance);
+        startProcess(instance);
+        awaitHealthy(instance, Duration.ofMinutes(3));
         return Duration.ofNanos(System.nanoTime() - started);
     }
 
-    /** Restarts the run's RabbitMQ node in place: every connection drops; queues and messages stay. */
+    /**
+     * Restarts the run's broker in place (every node of a cluster: {@code stop_app} on each, then {@code start_app}
+     * on all at once): every connection drops; queues and messages stay.
+     */
     public void restartBroker() {
-        if (this.broker == null) {
-            throw new IllegalStateException("This run uses the machine's broker, which it never restarts");
-        }
-        this.broker.restart();
-        this.brokerRestarts++;
+        stopBroker();
+        startBroker();
     }
 
-    /** Stops the run's broker (an outage) until {@link #startBroker()}. */
+    /** Stops the run's broker, every node of it (an outage), until {@link #startBroker()}. */
     public void stopBroker() {
         if (this.broker == null) {
             throw new IllegalStateException("This run uses the machine's broker, which it never stops");
         }
-        this.broker.stopApp();
+        List<BrokerNode> reverse = new ArrayList<>(this.brokerNodes);
+        java.util.Collections.reverse(reverse);
+        reverse.forEach(BrokerNode::stopApp);
     }
 
-    /** Ends an outage begun by {@link #stopBroker()}. */
+    /** Ends an outage begun by {@link #stopBroker()}: the nodes of a cluster start together, as they must. */
     public void startBroker() {
-        this.broker.startApp();
+        List<java.util.concurrent.CompletableFuture<Void>> starts = this.brokerNodes.stream()
+            .map(node -> java.util.concurrent.CompletableFuture.runAsync(node::startApp)).toList();
+        starts.forEach(java.util.concurrent.CompletableFuture::join);
         this.brokerRestarts++;
     }
 
-    /** Whether the service answers its health check now (within a few seconds). */
+    /** The nodes of the run's broker: 1, or 3 for a cluster; none with the machine's broker. */
+    public List<BrokerNode> brokerNodes() {
+        return List.copyOf(this.brokerNodes);
+    }
+
+    /** The run's database server, when it has one of its own. */
+    public java.util.Optional<DatabaseNode> databaseNode() {
+        return java.util.Optional.ofNullable(this.database);
+    }
+
+    /** How many times the run's database was stopped and started again. */
+    public int databaseRestarts() {
+        return this.databaseRestarts;
+    }
+
+    /**
+     * Stops the run's database server (SIGTERM, as {@code systemctl stop}), leaves it down for {@code down}, and
+     * starts it again; answers once it accepts clients again.
+     */
+    public void restartDatabase(Duration down) {
+        if (this.database == null) {
+            throw new IllegalStateException("This run uses the machine's database, which it never stops");
+        }
+        this.database.stop();
+        long stopped = System.nanoTime();
+        while (System.nanoTime() - stopped < down.toNanos()) {
+            PublicApi.pauseFor(250); // the outage itself
+        }
+        this.database.startAgain();
+        this.databaseRestarts++;
+    }
+
+    /** Whether every instance of the service answers its health check now (within a few seconds). */
     public boolean healthy(Service service) {
+        return instances(service).stream().allMatch(this::healthy);
+    }
+
+    /** Whether the instance answers its health check now (within a few seconds). */
+    public boolean healthy(Instance instance) {
         try {
-            HttpResponse<String> health = this.http.send(HttpRequest.newBuilder(URI.create(url(service) + "/actuator/health"))
+            HttpResponse<String> health = this.http.send(HttpRequest.newBuilder(URI.create(url(instance) + "/actuator/health"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return health.statusCode() == 200;
         }
@@ -306,16 +447,17 @@ public final class Cluster implements Endpoints, AutoCloseable {
         };
     }
 
-    private void startProcess(Service service) {
+    private void startProcess(Instance instance) {
+        Service service = instance.service();
         Path jar = this.home.resolve(service.module() + "/target/" + service.module() + "-0.1.0-SNAPSHOT-exec.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("Build the services first (./mvnw -DskipTests package): no " + jar);
         }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        this.settings.jvmOptions().forEach(option -> command.add(option.replace("{service}", service.shortName())));
+        this.settings.jvmOptions().forEach(option -> command.add(option.replace("{service}", instance.name())));
         command.addAll(List.of("-jar", jar.toString()));
-        List<String> args = new ArrayList<>(List.of("--server.port=" + this.ports.get(service)));
+        List<String> args = new ArrayList<>(List.of("--server.port=" + this.ports.get(instance)));
         String keys = this.home.resolve("config/test-keys").toString();
         switch (service) {
             case GATEWAY -> args.addAll(List.of("--gateway.private-key-location=file:" + keys + "/channel-private.pem",
@@ -325,7 +467,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
             case INVENTORY, ORDER, PAYMENT -> {
                 args.addAll(List.of("--spring.datasource.url=" + jdbcUrl(database(service)),
                         "--spring.datasource.username=" + this.dbUser, "--spring.datasource.password=" + this.dbPassword,
-                        "--spring.rabbitmq.port=" + brokerPort(),
+                        brokerAddresses(),
                         "--spring.security.user.password=" + this.settings.operatorPassword(),
                         "--tally.topology.prefix=" + prefix(), "--tally.topology.delete-on-close=true",
                         schedule("tally.topology.retry-delays"), schedule("tally.dead-letters.redrive-delays"),
@@ -339,10 +481,16 @@ public final class Cluster implements Endpoints, AutoCloseable {
                     args.addAll(List.of("--payment.channel.base-url=" + url(Service.GATEWAY),
                             "--payment.channel.merchant-private-key=file:" + keys + "/merchant-private.pem",
                             "--payment.channel.channel-public-key=file:" + keys + "/channel-public.pem",
-                            "--payment.channel.notify-url=" + url(Service.PAYMENT) + "/api/payments/callbacks",
+                            "--payment.channel.notify-url=" + url(instance) + "/api/payments/callbacks",
                             schedule("payment.checks.query-delays"), "--payment.checks.query-max-attempts=40",
                             schedule("payment.checks.refund-delays"), "--payment.checks.poll=200ms",
-                            "--payment.checks.lease=15s", "--payment.reconciliation.enabled=false"));
+                            "--payment.checks.lease=15s"));
+                    // with one instance, the checks run reconciliation; with several, every instance also runs the
+                    // daily schedule (from midnight, two days back), which must still run once per day
+                    args.addAll(this.settings.instances() > 1
+                            ? List.of("--payment.reconciliation.enabled=true", "--payment.reconciliation.daily-at=00:00",
+                                    "--payment.reconciliation.poll=2s", "--payment.reconciliation.catch-up-days=2")
+                            : List.of("--payment.reconciliation.enabled=false"));
                 }
             }
         }
@@ -357,11 +505,11 @@ public final class Cluster implements Endpoints, AutoCloseable {
         }
         command.addAll(byName.values());
         try {
-            File log = this.logs.resolve(service.module() + ".log").toFile();
+            File log = this.logs.resolve(instance.logName()).toFile();
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                 .start();
-            this.processes.put(service, process);
+            this.processes.put(instance, process);
         }
         catch (IOException ex) {
             throw new UncheckedIOException("Cannot start " + service.module(), ex);
@@ -372,13 +520,34 @@ public final class Cluster implements Endpoints, AutoCloseable {
         return "--" + property + "=" + String.join(",", SCHEDULES.get(property).stream().map(d -> d.toMillis() + "ms").toList());
     }
 
+    /** The log of an instance: everything it wrote, across its restarts. */
+    public Path log(Instance instance) {
+        return this.logs.resolve(instance.logName());
+    }
+
+    /** The addresses of every node of the run's broker (or the machine's), for the clients. */
+    private String brokerAddresses() {
+        if (this.brokerNodes.isEmpty()) {
+            return "--spring.rabbitmq.port=" + brokerPort();
+        }
+        return "--spring.rabbitmq.addresses=" + String.join(",",
+                this.brokerNodes.stream().map(node -> "127.0.0.1:" + node.amqpPort()).toList());
+    }
+
     private void awaitHealthy(Service service, Duration atMost) {
+        for (Instance instance : instances(service)) {
+            awaitHealthy(instance, atMost);
+        }
+    }
+
+    private void awaitHealthy(Instance instance, Duration atMost) {
         await().atMost(atMost).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
-            if (!this.attached && !this.processes.get(service).isAlive()) {
-                throw new IllegalStateException(service.module() + " exited; see " + this.logs.resolve(service.module() + ".log"));
+            if (!this.attached && !this.processes.get(instance).isAlive()) {
+                throw new IllegalStateException(instance.name() + " exited; see " + log(instance));
             }
-            return healthy(service);
+            return healthy(instance);
         });
+        this.down.remove(instance);
     }
 
     /** The JDBC URL of a service's database, for checks. */
@@ -400,7 +569,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     /** The process id of a service started by this run. */
     public long pid(Service service) {
-        Process process = this.processes.get(service);
+        Process process = this.processes.get(new Instance(service, 0));
         if (process == null) {
             throw new IllegalStateException(service + " was not started by this run");
         }
@@ -489,10 +658,13 @@ public final class Cluster implements Endpoints, AutoCloseable {
         if (this.attached) {
             return;
         }
-        List<Service> reverse = new ArrayList<>(this.processes.keySet());
+        List<Instance> reverse = new ArrayList<>(this.ports.keySet());
         java.util.Collections.reverse(reverse);
-        for (Service service : reverse) {
-            Process process = this.processes.get(service);
+        for (Instance instance : reverse) {
+            Process process = this.processes.get(instance);
+            if (process == null) {
+                continue;
+            }
             process.destroy();
             try {
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -503,8 +675,12 @@ public final class Cluster implements Endpoints, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (this.broker != null) {
-            this.broker.close();
+        List<BrokerNode> nodes = new ArrayList<>(this.brokerNodes);
+        java.util.Collections.reverse(nodes);
+        nodes.forEach(BrokerNode::close);
+        if (this.database != null) {
+            this.database.close();
+            return;
         }
         try (Connection connection = DriverManager.getConnection(jdbcUrl(""), this.dbUser, this.dbPassword);
                 Statement statement = connection.createStatement()) {

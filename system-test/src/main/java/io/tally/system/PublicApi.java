@@ -287,7 +287,12 @@ public final class PublicApi {
         return answer.body();
     }
 
-    /** How many times the simulator applied each fault since it started. */
+    /** The faults set now at the simulator, counts as they are left. */
+    public JsonNode currentFaults() {
+        return read(Service.GATEWAY, "/gateway/faults", Map.of());
+    }
+
+        /** How many times the simulator applied each fault since it started. */
     public JsonNode appliedFaults() {
         return read(Service.GATEWAY, "/gateway/faults/applied", Map.of());
     }

@@ -43,7 +43,19 @@ public final class SystemRun {
         /** The run's broker is stopped for 60 s under load, then started: nothing lost, the backlog drained in 2x. */
         BROKER_OUTAGE,
         /** 100 poison messages (not JSON) published into live queues: 100 dead letters with reasons, no order hurt. */
-        POISON
+        POISON,
+        /**
+         * The run's own database server stopped (SIGTERM) for 15 s under load and started again: every service
+         * recovers by itself, nothing lost.
+         */
+        DATABASE_RESTART,
+        /** One node of a three-node broker killed (SIGKILL) under load, left down 30 s, then started again. */
+        BROKER_NODE_KILL,
+        /**
+         * Production fault levels: every service killed three times at random moments (instances in turn), the broker
+         * restarted twice, and callbacks duplicated (10%), dropped (5%) and tampered (1%) all along the load.
+         */
+        PRODUCTION
     }
 
     /**
@@ -58,9 +70,18 @@ public final class SystemRun {
      * @param convergence how long the system may take to converge after the faults stop
      * @param sabotage a deliberate defect, or none
      * @param scenarios longer faults added to the load
+     * @param instances how many instances of each service run (the simulator runs once)
+     * @param brokerNodes the nodes of the run's broker: 1, or 3 for a cluster
      */
     public record Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow,
-            double minPaidShare, Duration convergence, Sabotage sabotage, java.util.Set<Scenario> scenarios) {
+            double minPaidShare, Duration convergence, Sabotage sabotage, java.util.Set<Scenario> scenarios,
+            int instances, int brokerNodes) {
+
+        public Config {
+            if (scenarios.contains(Scenario.BROKER_NODE_KILL) && brokerNodes < 3) {
+                throw new IllegalArgumentException("Killing a broker node needs a cluster of three nodes (--broker-nodes=3)");
+            }
+        }
 
         /** Defaults for the CI size and the soak. */
         public Config(int orders, int concurrency, boolean chaos) {
@@ -68,14 +89,25 @@ public final class SystemRun {
                     Sabotage.NONE, java.util.Set.of());
         }
 
+        public Config(int orders, int concurrency, int basePort, boolean chaos, Duration paymentWindow,
+                double minPaidShare, Duration convergence, Sabotage sabotage, java.util.Set<Scenario> scenarios) {
+            this(orders, concurrency, basePort, chaos, paymentWindow, minPaidShare, convergence, sabotage, scenarios, 1, 1);
+        }
+
         public Config withSabotage(Sabotage sabotage, Duration convergence) {
             return new Config(this.orders, this.concurrency, this.basePort, this.chaos, this.paymentWindow,
-                    this.minPaidShare, convergence, sabotage, this.scenarios);
+                    this.minPaidShare, convergence, sabotage, this.scenarios, this.instances, this.brokerNodes);
         }
 
         public Config withPaymentWindow(Duration window) {
             return new Config(this.orders, this.concurrency, this.basePort, this.chaos, window, this.minPaidShare,
-                    this.convergence, this.sabotage, this.scenarios);
+                    this.convergence, this.sabotage, this.scenarios, this.instances, this.brokerNodes);
+        }
+
+        /** {@code instances} of each service on a broker of {@code brokerNodes} nodes (1 or 3). */
+        public Config withScale(int instances, int brokerNodes) {
+            return new Config(this.orders, this.concurrency, this.basePort, this.chaos, this.paymentWindow,
+                    this.minPaidShare, this.convergence, this.sabotage, this.scenarios, instances, brokerNodes);
         }
 
         /**
@@ -86,7 +118,7 @@ public final class SystemRun {
             Duration window = added.contains(Scenario.BROKER_OUTAGE) && this.paymentWindow.compareTo(Duration.ofMinutes(2)) < 0
                     ? Duration.ofMinutes(2) : this.paymentWindow;
             return new Config(this.orders, this.concurrency, this.basePort, this.chaos, window, this.minPaidShare,
-                    this.convergence, this.sabotage, java.util.Set.copyOf(added));
+                    this.convergence, this.sabotage, java.util.Set.copyOf(added), this.instances, this.brokerNodes);
         }
     }
 
@@ -106,6 +138,9 @@ public final class SystemRun {
             text.append("System test: ").append(this.config.orders()).append(" orders, ").append(this.config.concurrency())
                 .append(" clients, payment window ").append(this.config.paymentWindow().toSeconds()).append(" s, ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores")
+                .append(", ").append(this.config.instances()).append(this.config.instances() == 1 ? " instance" : " instances")
+                .append(" of each service, ").append(this.config.brokerNodes())
+                .append(this.config.brokerNodes() == 1 ? " broker node" : " broker nodes (a cluster)")
                 .append(this.config.sabotage() == Sabotage.NONE ? "" : ", SABOTAGED: " + this.config.sabotage())
                 .append('\n');
             text.append("  plans:       ").append(this.plans).append('\n');
@@ -149,7 +184,8 @@ public final class SystemRun {
 
     public static Report run(Path home, Config config) throws Exception {
         Cluster.Settings settings = Cluster.Settings.fast().withPaymentWindow(config.paymentWindow())
-            .withBasePort(config.basePort());
+            .withBasePort(config.basePort())
+            .withScale(config.instances(), config.brokerNodes(), config.scenarios().contains(Scenario.DATABASE_RESTART));
         if (config.sabotage() == Sabotage.PAYMENT_TAKES_NO_MONEY) {
             settings = settings.withExtraArgs(List.of("--payment.channel.base-url=http://127.0.0.1:9"));
         }
@@ -252,7 +288,12 @@ public final class SystemRun {
                                 : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
                 verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
                 verdicts.addAll(chaos.scenarioVerdicts());
-                return new Report(config, new TreeMap<>(plans), chaos.kills(), chaos.faults(), load, convergence, stable,
+                if (config.instances() > 1) {
+                    verdicts.add(new Singletons(cluster).verdict());
+                }
+                List<String> faultLines = new ArrayList<>(chaos.faults());
+                chaos.productionSummary().ifPresent(faultLines::add);
+                return new Report(config, new TreeMap<>(plans), chaos.kills(), faultLines, load, convergence, stable,
                         verdicts);
             }
         }

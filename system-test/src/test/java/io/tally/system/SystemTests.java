@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The system test at the build's size ({@code -Dsystem.orders}, 300 by default): real processes, SIGKILLs of
- * each service, a restart of the run's own broker, channel faults and 100 poison messages published into live
- * queues; every invariant must hold, keep holding,
+ * The system test at the build's size ({@code -Dsystem.orders}, 300 by default): real processes, two instances of
+ * each service, SIGKILLs of each service, a restart of the run's own broker and of its own database server, channel
+ * faults and 100 poison messages published into live queues; every invariant must hold, keep holding,
  * and what must have happened must have happened. A second run breaks payment-service on purpose and must fail.
  */
 @org.junit.jupiter.api.extension.ExtendWith(LocalServicesCondition.class)
@@ -20,15 +20,21 @@ class SystemTests {
 
     private static final Path HOME = Path.of(System.getProperty("tally.home", ".."));
 
+    /**
+     * Two instances of every service (the load spread over them, one of each killed), the run's own database server
+     * stopped for 15 s under load and started again, 100 poison messages.
+     */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
-    void everyInvariantHoldsAndKeepsHoldingAfterKillsABrokerRestartAndChannelFaults() throws Exception {
+    void everyInvariantHoldsAndKeepsHoldingAfterKillsABrokerRestartADatabaseRestartAndChannelFaults() throws Exception {
         SystemRun.Report report = SystemRun.run(HOME, new SystemRun.Config(Integer.getInteger("system.orders", 300), 16, true)
-            .withScenarios(java.util.Set.of(SystemRun.Scenario.POISON)));
+            .withScale(2, 1)
+            .withScenarios(java.util.Set.of(SystemRun.Scenario.POISON, SystemRun.Scenario.DATABASE_RESTART)));
         System.out.println(report.text());
-        assertThat(report.chaos()).as("kills and the broker restart").hasSize(4);
+        assertThat(report.chaos()).as("kills, the broker restart and the database restart").hasSize(5);
         assertThat(report.faults()).as("fault settings acknowledged, and the poison messages published").hasSize(6);
-        assertThat(report.verdicts()).hasSize(12).allSatisfy(verdict -> assertThat(verdict.holds())
+        assertThat(report.verdicts()).as("11 invariants, the poison, the database restart, the work done once")
+            .hasSize(14).allSatisfy(verdict -> assertThat(verdict.holds())
             .as("%s: %s", verdict.invariant(), verdict.figure()).isTrue());
     }
 
