@@ -32,7 +32,22 @@ final class Chaos {
         }
     }
 
-    private record Step(double at, String what, Runnable action) {
+    /** What a step does, when, and on which lane (steps of one lane run one at a time, in order). */
+    private record Step(double at, String what, Runnable action, Lane lane) {
+
+        Step(double at, String what, Runnable action) {
+            this(at, what, action, what.startsWith("faults") || what.startsWith("100 poison") ? Lane.FAULTS
+                    : what.startsWith("SIGKILL") && !what.contains("broker") ? Lane.KILLS : Lane.INFRASTRUCTURE);
+        }
+    }
+
+    /**
+     * The lanes steps run on. With the production scenario, kills of services and the broker's and database's
+     * restarts run on lanes of their own, so that one slow restart (a JVM starting on a busy machine takes a minute)
+     * does not push the others past the end of the load; otherwise kills and restarts share one lane.
+     */
+    private enum Lane {
+        FAULTS, KILLS, INFRASTRUCTURE
     }
 
     private final Cluster cluster;
@@ -80,18 +95,25 @@ final class Chaos {
         steps.add(fault(0.35, Map.of("callbackDelayMs", 3000)));
         steps.add(fault(0.45, Map.of("callbackDelayMs", 0, "failRefunds", 3)));
         if (this.config.chaos() && production) {
-            // three kills of each service at random moments, its instances in turn; the seed is in the report
+            // three kills of each service at random moments (one in each of nine equal slots of 5% to 85% of the
+            // orders, the services in a random order of slots), its instances in turn; the seed is in the report
             long seed = this.cluster.runName().hashCode();
             java.util.Random random = new java.util.Random(seed);
-            this.kills.add("random kill moments from seed " + seed);
-            for (Service service : Service.withState()) {
-                for (int k = 0; k < 3; k++) {
-                    steps.add(kill(0.05 + random.nextDouble() * 0.75, new Cluster.Instance(service, k % this.config.instances()),
-                            true));
-                }
+            this.seed = seed;
+            List<Service> slots = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                slots.addAll(Service.withState());
             }
-            steps.add(new Step(0.30, "restart RabbitMQ", this.cluster::restartBroker));
-            steps.add(new Step(0.75, "restart RabbitMQ", this.cluster::restartBroker));
+            Collections.shuffle(slots, random);
+            Map<Service, Integer> turns = new java.util.EnumMap<>(Service.class);
+            for (int slot = 0; slot < slots.size(); slot++) {
+                Service service = slots.get(slot);
+                int turn = turns.merge(service, 1, Integer::sum) - 1;
+                steps.add(kill(0.05 + (slot + random.nextDouble()) * 0.80 / slots.size(),
+                        new Cluster.Instance(service, turn % this.config.instances()), true));
+            }
+            steps.add(new Step(0.20, "restart RabbitMQ", this.cluster::restartBroker));
+            steps.add(new Step(0.80, "restart RabbitMQ", this.cluster::restartBroker));
         }
         else if (this.config.chaos()) {
             // with several instances, the second one of payment-service is the one killed (callbacks of its
@@ -115,21 +137,38 @@ final class Chaos {
             steps.add(new Step(0.55, "100 poison messages", this::poison));
         }
         steps.sort((a, b) -> Double.compare(a.at(), b.at()));
-        // Two lanes: the channel faults (quick) keep their moments while a kill, a restart or an outage (which take
-        // seconds to minutes, one at a time) runs on its own lane.
-        List<Step> disruptions = steps.stream().filter(step -> !isFault(step)).toList();
-        Thread lane = Thread.ofPlatform().name("chaos-disruptions").start(() -> run(disruptions, done));
-        run(steps.stream().filter(Chaos::isFault).toList(), done);
-        try {
-            lane.join();
+        // Lanes: the channel faults (quick) keep their moments while a kill, a restart or an outage (which take
+        // seconds to minutes, one at a time) runs on a lane of its own.
+        boolean separate = this.config.scenarios().contains(SystemRun.Scenario.PRODUCTION);
+        List<Thread> lanes = new ArrayList<>();
+        for (Lane lane : List.of(Lane.KILLS, Lane.INFRASTRUCTURE)) {
+            List<Step> mine = steps.stream().filter(step -> step.lane() == lane
+                    || (!separate && lane == Lane.KILLS && step.lane() == Lane.INFRASTRUCTURE)).toList();
+            if (!mine.isEmpty() && (separate || lane == Lane.KILLS)) {
+                lanes.add(Thread.ofPlatform().name("chaos-" + lane.name().toLowerCase(java.util.Locale.ROOT))
+                    .start(() -> run(mine, done)));
+            }
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+        run(steps.stream().filter(Chaos::isFault).toList(), done);
+        for (Thread lane : lanes) {
+            try {
+                lane.join();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private static boolean isFault(Step step) {
-        return step.what().startsWith("faults") || step.what().startsWith("100 poison");
+        return step.lane() == Lane.FAULTS;
+    }
+
+    private volatile long seed;
+
+    /** The seed of the production scenario's kill moments, or 0. */
+    long seed() {
+        return this.seed;
     }
 
     private void run(List<Step> steps, AtomicInteger done) {

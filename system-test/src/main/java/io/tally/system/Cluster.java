@@ -165,6 +165,11 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** How many times {@link #awaitHealthy} starts a process that exits while starting. */
+    private static final int START_ATTEMPTS = 5;
+
+    private final java.util.concurrent.atomic.AtomicInteger startsAfterExit = new java.util.concurrent.atomic.AtomicInteger();
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private String dbHost = env("TALLY_DB_HOST", "127.0.0.1");
@@ -377,11 +382,34 @@ public final class Cluster implements Endpoints, AutoCloseable {
         reverse.forEach(BrokerNode::stopApp);
     }
 
-    /** Ends an outage begun by {@link #stopBroker()}: the nodes of a cluster start together, as they must. */
+    /**
+     * Ends an outage begun by {@link #stopBroker()}: the nodes of a cluster start together, each on a thread of its
+     * own, as they must (a node waits for its peers' tables before it is up; started one after the other, the
+     * first would wait for the others for minutes).
+     */
     public void startBroker() {
-        List<java.util.concurrent.CompletableFuture<Void>> starts = this.brokerNodes.stream()
-            .map(node -> java.util.concurrent.CompletableFuture.runAsync(node::startApp)).toList();
-        starts.forEach(java.util.concurrent.CompletableFuture::join);
+        List<RuntimeException> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> starts = this.brokerNodes.stream().map(node -> Thread.ofPlatform().name("start-" + node.nodeName())
+            .start(() -> {
+                try {
+                    node.startApp();
+                }
+                catch (RuntimeException ex) {
+                    failed.add(ex);
+                }
+            })).toList();
+        for (Thread start : starts) {
+            try {
+                start.join();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(ex);
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw failed.get(0);
+        }
         this.brokerRestarts++;
     }
 
@@ -540,14 +568,31 @@ public final class Cluster implements Endpoints, AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the instance is healthy. One that exits while it starts (its database was away when it needed it,
+     * say) is started again, at most {@link #START_ATTEMPTS} times in all, as an orchestrator's restart policy would.
+     */
     private void awaitHealthy(Instance instance, Duration atMost) {
+        int[] attempts = { 1 };
         await().atMost(atMost).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             if (!this.attached && !this.processes.get(instance).isAlive()) {
-                throw new IllegalStateException(instance.name() + " exited; see " + log(instance));
+                if (attempts[0] >= START_ATTEMPTS) {
+                    throw new IllegalStateException(instance.name() + " exited " + attempts[0] + " times while starting; see "
+                            + log(instance));
+                }
+                attempts[0]++;
+                this.startsAfterExit.incrementAndGet();
+                startProcess(instance);
+                return false;
             }
             return healthy(instance);
         });
         this.down.remove(instance);
+    }
+
+    /** How often a process that exited while it started was started again. */
+    public int startsAfterExit() {
+        return this.startsAfterExit.get();
     }
 
     /** The JDBC URL of a service's database, for checks. */

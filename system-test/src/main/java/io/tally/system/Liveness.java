@@ -216,6 +216,9 @@ final class Liveness {
         }
         return new Invariants.Verdict("11. every killed service came back; all healthy at the end", wrong.isEmpty(),
                 (figures.isEmpty() ? "no kills" : "kills: " + figures) + ", broker restarts " + this.cluster.brokerRestarts()
+                        + ", database restarts " + this.cluster.databaseRestarts()
+                        + (this.cluster.startsAfterExit() == 0 ? ""
+                                : ", " + this.cluster.startsAfterExit() + " processes started again after exiting while starting")
                         + (wrong.isEmpty() ? "" : "; wrong: " + Invariants.first(wrong)));
     }
 }

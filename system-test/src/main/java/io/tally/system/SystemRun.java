@@ -293,7 +293,11 @@ public final class SystemRun {
                 }
                 List<String> faultLines = new ArrayList<>(chaos.faults());
                 chaos.productionSummary().ifPresent(faultLines::add);
-                return new Report(config, new TreeMap<>(plans), chaos.kills(), faultLines, load, convergence, stable,
+                List<String> chaosLines = new ArrayList<>(chaos.kills());
+                if (chaos.seed() != 0) {
+                    chaosLines.add("kill moments from seed " + chaos.seed());
+                }
+                return new Report(config, new TreeMap<>(plans), chaosLines, faultLines, load, convergence, stable,
                         verdicts);
             }
         }
