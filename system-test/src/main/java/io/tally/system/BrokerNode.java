@@ -48,7 +48,13 @@ public final class BrokerNode implements AutoCloseable {
         BrokerNode node = new BrokerNode(dir.toAbsolutePath(), name.toLowerCase(Locale.ROOT) + "@localhost", freePort(),
                 freePort());
         node.writeFiles();
-        node.boot();
+        try {
+            node.boot();
+        }
+        catch (RuntimeException ex) {
+            node.close();
+            throw ex;
+        }
         return node;
     }
 
@@ -132,6 +138,26 @@ public final class BrokerNode implements AutoCloseable {
             }
         }
         return members;
+    }
+
+    /** The node leading each quorum queue whose name starts with {@code prefix}, by queue name. */
+    public Map<String, String> quorumLeaders(String prefix) {
+        Map<String, String> leaders = new LinkedHashMap<>();
+        for (String line : rabbitmqctl("-q", "list_queues", "name", "type", "leader").split("\\R")) {
+            String[] cells = line.trim().split("\\s+");
+            if (cells.length == 3 && cells[0].startsWith(prefix) && "quorum".equals(cells[1])) {
+                leaders.put(cells[0], cells[2]);
+            }
+        }
+        return leaders;
+    }
+
+    /** The client connections of the cluster on this node (by its AMQP port), as this node reports them. */
+    public long connectionsHere(BrokerNode reporter) {
+        return java.util.Arrays.stream(reporter.rabbitmqctl("-q", "list_connections", "port").split("\\R"))
+            .map(String::trim)
+            .filter(port -> port.equals(Integer.toString(this.amqpPort)))
+            .count();
     }
 
     /** Messages waiting in each queue of the node, by name. */

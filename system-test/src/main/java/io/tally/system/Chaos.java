@@ -36,7 +36,8 @@ final class Chaos {
     private record Step(double at, String what, Runnable action, Lane lane) {
 
         Step(double at, String what, Runnable action) {
-            this(at, what, action, what.startsWith("faults") || what.startsWith("100 poison") ? Lane.FAULTS
+            // the poison messages go on the broker's lane: published while the broker is away they could not be
+            this(at, what, action, what.startsWith("faults") ? Lane.FAULTS
                     : what.startsWith("SIGKILL") && !what.contains("broker") ? Lane.KILLS : Lane.INFRASTRUCTURE);
         }
     }
@@ -128,7 +129,7 @@ final class Chaos {
             steps.add(new Step(0.30, "restart the database (down 15 s)", this::databaseRestart));
         }
         if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_NODE_KILL)) {
-            steps.add(new Step(0.65, "SIGKILL broker node 3 of 3 (down 30 s)", this::brokerNodeKill));
+            steps.add(new Step(0.65, "SIGKILL the broker node leading most queues (down 30 s)", this::brokerNodeKill));
         }
         if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_OUTAGE)) {
             steps.add(new Step(0.50, "broker outage of 60 s", this::brokerOutage));
@@ -145,8 +146,10 @@ final class Chaos {
             List<Step> mine = steps.stream().filter(step -> step.lane() == lane
                     || (!separate && lane == Lane.KILLS && step.lane() == Lane.INFRASTRUCTURE)).toList();
             if (!mine.isEmpty() && (separate || lane == Lane.KILLS)) {
-                lanes.add(Thread.ofPlatform().name("chaos-" + lane.name().toLowerCase(java.util.Locale.ROOT))
-                    .start(() -> run(mine, done)));
+                Thread thread = Thread.ofPlatform().name("chaos-" + lane.name().toLowerCase(java.util.Locale.ROOT))
+                    .start(() -> run(mine, done));
+                lanes.add(thread);
+                this.lanes.add(thread);
             }
         }
         run(steps.stream().filter(Chaos::isFault).toList(), done);
@@ -179,6 +182,9 @@ final class Chaos {
                 }
                 PublicApi.pauseFor(100);
             }
+            if (this.stopped) {
+                return; // the run ended early: nothing more is started
+            }
             this.doneNow.set(done.get());
             Instant begun = Instant.now();
             try {
@@ -190,7 +196,7 @@ final class Chaos {
             }
             String line = step.what() + " at " + this.doneNow.get() + " orders ("
                     + Duration.between(begun, Instant.now()).toMillis() + " ms)";
-            (isFault(step) ? this.faults : this.kills).add(line);
+            (step.what().startsWith("faults") || step.what().startsWith("100 poison") ? this.faults : this.kills).add(line);
         }
     }
 
@@ -268,6 +274,12 @@ final class Chaos {
 
     private volatile Invariants.Verdict databaseVerdict;
 
+    private volatile Thread databaseRecovery;
+
+    private volatile Thread outageDrain;
+
+    private final List<Thread> lanes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /**
      * The database server stopped (as {@code systemctl stop} would) for 15 s and started again; then, in the
      * background, how long until every instance is healthy and every event written before the stop is published.
@@ -279,7 +291,7 @@ final class Chaos {
         Instant back = Instant.now();
         String title = "14. the database stopped for " + down.toSeconds() + " s under load: every service recovers by itself "
                 + "within 2 min of its return";
-        Thread.ofPlatform().daemon().name("database-recovery").start(() -> {
+        this.databaseRecovery = Thread.ofPlatform().daemon().name("database-recovery").start(() -> {
             Instant until = back.plus(Duration.ofMinutes(2));
             Duration healthy = null;
             long left = -1;
@@ -316,33 +328,55 @@ final class Chaos {
         String title = "15. a broker node killed under load: queues replicated on 3 nodes, publishing resumed, the node rejoined";
         Map<String, Integer> members = nodes.get(0).quorumMembers(this.cluster.prefix());
         long replicated = members.values().stream().filter(count -> count == 3).count();
-        BrokerNode victim = nodes.get(nodes.size() - 1);
+        // the victim is the node that leads the most of the run's queues: killing it moves leaders and connections
+        Map<String, String> leaders = nodes.get(0).quorumLeaders(this.cluster.prefix());
+        BrokerNode victim = nodes.stream()
+            .max(java.util.Comparator.comparingLong((BrokerNode node) -> leaders.values().stream()
+                .filter(node.nodeName()::equals).count()))
+            .orElseThrow();
+        BrokerNode reporter = nodes.stream().filter(node -> node != victim).findFirst().orElseThrow();
+        long led = leaders.values().stream().filter(victim.nodeName()::equals).count();
+        long connections = victim.connectionsHere(reporter);
         Instant killed = Instant.now();
         victim.crash();
-        Duration published = null;
-        Instant until = killed.plus(Duration.ofMinutes(2));
-        while (Instant.now().isBefore(until)) {
-            if (unpublishedBefore(killed) == 0) {
-                published = Duration.between(killed, Instant.now());
-                break;
+        java.util.concurrent.atomic.AtomicReference<Duration> published = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread watcher = Thread.ofPlatform().daemon().name("node-kill-publish").start(() -> {
+            Instant until = killed.plus(Duration.ofMinutes(2));
+            while (Instant.now().isBefore(until)) {
+                if (unpublishedBefore(killed) == 0) {
+                    published.set(Duration.between(killed, Instant.now()));
+                    return;
+                }
+                PublicApi.pauseFor(250);
             }
-            PublicApi.pauseFor(250);
-        }
+        });
         while (Duration.between(killed, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
             PublicApi.pauseFor(250); // the node stays down 30 s
         }
         Instant restarting = Instant.now();
         victim.startAfterCrash();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-            .until(() -> nodes.get(0).runningNodes() == 3);
+            .until(() -> reporter.runningNodes() == 3);
         Duration rejoined = Duration.between(restarting, Instant.now());
-        boolean holds = published != null && !members.isEmpty() && replicated == members.size();
+        try {
+            watcher.join(Duration.ofMinutes(2));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        Duration publishedAfter = published.get();
+        Duration down = Duration.between(killed, restarting);
+        boolean holds = publishedAfter != null && !members.isEmpty() && replicated == members.size() && led > 0
+                && connections > 0;
         this.nodeVerdict = new Invariants.Verdict(title, holds, String.format(java.util.Locale.ROOT,
-                "%d of %d quorum queues on 3 nodes before the kill; events written before the kill published %s after it "
-                        + "(node still down); node down %.1f s, back and rejoined %.1f s after its start",
-                replicated, members.size(), published == null ? "not within 2 min" : String.format(java.util.Locale.ROOT,
-                        "%.1f s", published.toMillis() / 1000.0),
-                Duration.between(killed, restarting).toMillis() / 1000.0, rejoined.toMillis() / 1000.0));
+                "%d of %d quorum queues on 3 nodes before the kill; the node killed (%s) led %d of them and held %d client "
+                        + "connections; events written before the kill published %s after it%s; node down %.1f s, back and "
+                        + "rejoined %.1f s after its start",
+                replicated, members.size(), victim.nodeName(), led, connections,
+                publishedAfter == null ? "not within 2 min" : String.format(java.util.Locale.ROOT, "%.1f s",
+                        publishedAfter.toMillis() / 1000.0),
+                publishedAfter != null && publishedAfter.compareTo(down) < 0 ? " (node still down)" : "",
+                down.toMillis() / 1000.0, rejoined.toMillis() / 1000.0));
     }
 
     private volatile Invariants.Verdict outage;
@@ -359,7 +393,7 @@ final class Chaos {
         }
         this.cluster.startBroker();
         Instant back = Instant.now();
-        Thread.ofPlatform().daemon().name("outage-drain").start(() -> {
+        this.outageDrain = Thread.ofPlatform().daemon().name("outage-drain").start(() -> {
             Instant until = back.plus(Duration.ofMinutes(10));
             long left = -1;
             while (Instant.now().isBefore(until)) {
@@ -428,8 +462,18 @@ final class Chaos {
         }
     }
 
-    /** The verdicts of the scenarios the run had. */
+    /** The verdicts of the scenarios the run had, once their measurements have ended (each bounded by its own limit). */
     List<Invariants.Verdict> scenarioVerdicts() {
+        for (Thread measuring : java.util.Arrays.asList(this.outageDrain, this.databaseRecovery)) {
+            if (measuring != null) {
+                try {
+                    measuring.join(Duration.ofMinutes(11));
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         List<Invariants.Verdict> verdicts = new ArrayList<>();
         if (this.config.scenarios().contains(SystemRun.Scenario.BROKER_OUTAGE)) {
             verdicts.add(this.outage != null ? this.outage : new Invariants.Verdict("12. a 60 s broker outage under load: "
@@ -478,6 +522,14 @@ final class Chaos {
     /** Ends the run of steps (the load ended early). */
     void stop() {
         this.stopped = true;
+        for (Thread lane : this.lanes) {
+            try {
+                lane.join(Duration.ofMinutes(5)); // a kill or restart under way ends before the cluster is closed
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     List<String> kills() {

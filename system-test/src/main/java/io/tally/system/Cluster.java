@@ -182,7 +182,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     private @Nullable DatabaseNode database;
 
-    private int databaseRestarts;
+    private final java.util.concurrent.atomic.AtomicInteger databaseRestarts = new java.util.concurrent.atomic.AtomicInteger();
 
     private final boolean attached;
 
@@ -191,9 +191,9 @@ public final class Cluster implements Endpoints, AutoCloseable {
     /** The nodes of the run's broker, {@link #broker} first; empty with the machine's broker. */
     private final List<BrokerNode> brokerNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private int kills;
+    private final java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
 
-    private int brokerRestarts;
+    private final java.util.concurrent.atomic.AtomicInteger brokerRestarts = new java.util.concurrent.atomic.AtomicInteger();
 
     public Cluster(Path home, Settings settings) {
         this(home, settings, false);
@@ -256,10 +256,10 @@ public final class Cluster implements Endpoints, AutoCloseable {
             for (int node = 0; node < this.settings.brokerNodes(); node++) {
                 BrokerNode started = BrokerNode.start(this.home.resolve("system-test/target/rabbit-" + this.run
                         + (node == 0 ? "" : "-" + (node + 1))), "tally" + this.run + (node == 0 ? "" : "n" + (node + 1)));
+                this.brokerNodes.add(started); // close() stops it, joined or not
                 if (node > 0) {
                     started.joinCluster(this.brokerNodes.get(0));
                 }
-                this.brokerNodes.add(started);
             }
             this.broker = this.brokerNodes.get(0);
         }
@@ -310,7 +310,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
     }
 
     public int kills() {
-        return this.kills;
+        return this.kills.get();
     }
 
     /** The global message counters of the run's own broker node; empty when the run uses the machine's broker. */
@@ -319,7 +319,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
     }
 
     public int brokerRestarts() {
-        return this.brokerRestarts;
+        return this.brokerRestarts.get();
     }
 
     /** The AMQP port of the run's broker. */
@@ -346,7 +346,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
-        this.kills++;
+        this.kills.incrementAndGet();
     }
 
     /** Kills the service's first instance with SIGKILL, starts it again and waits until it is healthy. */
@@ -410,7 +410,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
         if (!failed.isEmpty()) {
             throw failed.get(0);
         }
-        this.brokerRestarts++;
+        this.brokerRestarts.incrementAndGet();
     }
 
     /** The nodes of the run's broker: 1, or 3 for a cluster; none with the machine's broker. */
@@ -425,7 +425,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     /** How many times the run's database was stopped and started again. */
     public int databaseRestarts() {
-        return this.databaseRestarts;
+        return this.databaseRestarts.get();
     }
 
     /**
@@ -442,7 +442,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
             PublicApi.pauseFor(250); // the outage itself
         }
         this.database.startAgain();
-        this.databaseRestarts++;
+        this.databaseRestarts.incrementAndGet();
     }
 
     /** Whether every instance of the service answers its health check now (within a few seconds). */
@@ -495,7 +495,7 @@ public final class Cluster implements Endpoints, AutoCloseable {
             case INVENTORY, ORDER, PAYMENT -> {
                 args.addAll(List.of("--spring.datasource.url=" + jdbcUrl(database(service)),
                         "--spring.datasource.username=" + this.dbUser, "--spring.datasource.password=" + this.dbPassword,
-                        brokerAddresses(),
+                        brokerAddresses(), brokerShuffle(),
                         "--spring.security.user.password=" + this.settings.operatorPassword(),
                         "--tally.topology.prefix=" + prefix(), "--tally.topology.delete-on-close=true",
                         schedule("tally.topology.retry-delays"), schedule("tally.dead-letters.redrive-delays"),
@@ -558,8 +558,14 @@ public final class Cluster implements Endpoints, AutoCloseable {
         if (this.brokerNodes.isEmpty()) {
             return "--spring.rabbitmq.port=" + brokerPort();
         }
+        // shuffled, so that the instances' connections (and the quorum queues' leaders, placed on the declaring
+        // client's node) spread over the nodes
         return "--spring.rabbitmq.addresses=" + String.join(",",
                 this.brokerNodes.stream().map(node -> "127.0.0.1:" + node.amqpPort()).toList());
+    }
+
+    private String brokerShuffle() {
+        return "--spring.rabbitmq.address-shuffle-mode=" + (this.brokerNodes.size() > 1 ? "random" : "none");
     }
 
     private void awaitHealthy(Service service, Duration atMost) {
@@ -574,7 +580,8 @@ public final class Cluster implements Endpoints, AutoCloseable {
      */
     private void awaitHealthy(Instance instance, Duration atMost) {
         int[] attempts = { 1 };
-        await().atMost(atMost).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(250))
+            .ignoreExceptionsMatching(ex -> !(ex instanceof IllegalStateException)).until(() -> {
             if (!this.attached && !this.processes.get(instance).isAlive()) {
                 if (attempts[0] >= START_ATTEMPTS) {
                     throw new IllegalStateException(instance.name() + " exited " + attempts[0] + " times while starting; see "
@@ -722,7 +729,15 @@ public final class Cluster implements Endpoints, AutoCloseable {
         }
         List<BrokerNode> nodes = new ArrayList<>(this.brokerNodes);
         java.util.Collections.reverse(nodes);
-        nodes.forEach(BrokerNode::close);
+        for (BrokerNode node : nodes) {
+            try {
+                node.close();
+            }
+            catch (RuntimeException ex) {
+                System.getLogger(Cluster.class.getName())
+                    .log(System.Logger.Level.WARNING, "Could not stop " + node.nodeName() + ": " + ex.getMessage());
+            }
+        }
         if (this.database != null) {
             this.database.close();
             return;

@@ -47,8 +47,14 @@ public final class DatabaseNode implements AutoCloseable {
      */
     public static DatabaseNode start(Path dir) {
         DatabaseNode node = new DatabaseNode(dir.toAbsolutePath(), BrokerNode.freePort());
-        node.install();
-        node.boot();
+        try {
+            node.install();
+            node.boot();
+        }
+        catch (RuntimeException ex) {
+            node.close();
+            throw ex;
+        }
         return node;
     }
 

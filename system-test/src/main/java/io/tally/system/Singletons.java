@@ -42,14 +42,24 @@ final class Singletons {
             long cancelled = count(order, "SELECT COUNT(*) FROM tally_outbox WHERE event_type = 'order.cancelled'");
             long cancelledTwice = count(order, "SELECT COUNT(*) FROM (SELECT aggregate_id FROM tally_outbox "
                     + "WHERE event_type = 'order.cancelled' GROUP BY aggregate_id HAVING COUNT(*) > 1) twice");
-            figures.add("timeouts by instance " + fromLogs(Service.ORDER, TIMEOUTS, true) + ", order.cancelled events "
-                    + cancelled + ", orders cancelled twice " + cancelledTwice);
+            Map<String, Long> timeouts = fromLogs(Service.ORDER, TIMEOUTS, true);
+            figures.add("timeouts by instance " + timeouts + ", order.cancelled events " + cancelled
+                    + ", orders cancelled twice " + cancelledTwice);
             if (cancelledTwice > 0) {
                 wrong.add(cancelledTwice + " orders cancelled twice");
             }
+            timeouts.forEach((instance, count) -> {
+                if (count <= 0) {
+                    wrong.add(instance + " cancelled no order by its timeout (the instances did not share the work)");
+                }
+            });
             long queries = count(payment, "SELECT COUNT(*) FROM channel_exchange WHERE direction = 'OUTBOUND' AND method = 'GET' "
                     + "AND endpoint LIKE '/gateway/trades/%'");
-            long queriedAtOnce = atOnce(payment, "a.method = 'GET' AND a.endpoint LIKE '/gateway/trades/%'", "out_trade_no");
+            // a close may query its trade at once (to learn what it was closed against): not a second query worker
+            long queriedAtOnce = atOnce(payment, "a.method = 'GET' AND a.endpoint LIKE '/gateway/trades/%' AND NOT EXISTS "
+                    + "(SELECT 1 FROM channel_exchange c WHERE c.out_trade_no = a.out_trade_no AND c.endpoint LIKE '%/close' "
+                    + "AND c.started_at BETWEEN a.started_at - INTERVAL 1 SECOND AND b.started_at + INTERVAL 1 SECOND)",
+                    "out_trade_no");
             figures.add("queries by instance " + fromLogs(Service.PAYMENT, Pattern.compile("Query (\\d+ )?of payment "), false)
                     + ", " + queries + " sent, one trade's twice within 0.5 s " + queriedAtOnce);
             long closedAtOnce = atOnce(payment, "a.endpoint LIKE '%/close'", "out_trade_no");
@@ -69,18 +79,25 @@ final class Singletons {
                     runs.put(rows.getString(1), rows.getLong(2));
                 }
             }
-            figures.add("scheduled reconciliation runs by day " + runs + " (every instance's schedule on), by instance "
-                    + fromLogs(Service.PAYMENT, Pattern.compile("Reconciliation of \\S+ \\(run "), false));
+            // the run's row is unique per day: what shows a second run is a second reconciliation in the logs
+            Map<String, Long> reconciledByInstance = new LinkedHashMap<>();
+            for (String day : runs.keySet()) {
+                Map<String, Long> byInstance = fromLogs(Service.PAYMENT,
+                        Pattern.compile("Reconciliation of " + Pattern.quote(day) + " \\(run "), false);
+                long total = byInstance.values().stream().mapToLong(Long::longValue).sum();
+                byInstance.forEach((instance, count) -> reconciledByInstance.merge(instance, count, Long::sum));
+                if (total != 1) {
+                    wrong.add(day + " reconciled " + total + " times by the schedule (its instances' logs)");
+                }
+            }
+            figures.add("scheduled reconciliation runs by day " + runs + " (every instance's schedule on), done by instance "
+                    + reconciledByInstance);
             if (runs.isEmpty()) {
                 wrong.add("no scheduled reconciliation ran");
             }
-            runs.forEach((day, count) -> {
-                if (count != 1) {
-                    wrong.add(day + " reconciled " + count + " times by the schedule");
-                }
-            });
             long redrives = 0;
             long maxRedrives = 0;
+            long redrivenTwice = 0;
             for (Service service : Service.withState()) {
                 try (Connection connection = this.cluster.connect(service); Statement statement = connection.createStatement();
                         ResultSet rows = statement.executeQuery("SELECT COALESCE(SUM(redrive_count), 0), "
@@ -89,9 +106,18 @@ final class Singletons {
                     redrives += rows.getLong(1);
                     maxRedrives = Math.max(maxRedrives, rows.getLong(2));
                 }
+                try (Connection connection = this.cluster.connect(service)) {
+                    // each re-drive records an action; more actions than re-drives counted is a re-drive done twice
+                    redrivenTwice += count(connection, "SELECT COUNT(*) FROM (SELECT a.target, COUNT(*) n FROM "
+                        + "tally_dead_letter_action a WHERE a.action = 'REDRIVE' GROUP BY a.target) r JOIN tally_dead_letter d "
+                        + "ON r.target = CONCAT('dl-', d.id) WHERE r.n > d.redrive_count");
+                }
+            }
+            if (redrivenTwice > 0) {
+                wrong.add(redrivenTwice + " dead letters re-driven more often than counted: by two instances at once");
             }
             figures.add("re-drives " + redrives + ", at most " + maxRedrives + " of one dead letter (at most "
-                    + MAX_REDRIVES + " allowed)");
+                    + MAX_REDRIVES + " allowed), re-driven twice at once " + redrivenTwice);
             if (maxRedrives > MAX_REDRIVES) {
                 wrong.add("a dead letter re-driven " + maxRedrives + " times, more than the " + MAX_REDRIVES + " allowed");
             }

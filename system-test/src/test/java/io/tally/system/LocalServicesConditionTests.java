@@ -19,8 +19,9 @@ class LocalServicesConditionTests {
             closed = socket.getLocalPort(); // free once closed: nothing listens there
         }
         List<String> missing = LocalServicesCondition.missing("/nonexistent", "127.0.0.1", Integer.toString(closed), "root", "");
-        assertThat(missing).hasSize(3)
+        assertThat(missing).hasSize(4)
             .anyMatch(m -> m.contains("'rabbitmq-server' on the PATH"))
+            .anyMatch(m -> m.contains("'mariadb-install-db' on the PATH"))
             .anyMatch(m -> m.contains("'rabbitmqctl' on the PATH"))
             .anyMatch(m -> m.contains("a MySQL or MariaDB server at 127.0.0.1:" + closed));
         ConditionEvaluationResult result = LocalServicesCondition.evaluate(missing);
