@@ -165,9 +165,6 @@ public final class Cluster implements Endpoints, AutoCloseable {
 
     private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** How many times {@link #awaitHealthy} starts a process that exits while starting. */
-    private static final int START_ATTEMPTS = 5;
-
     private final java.util.concurrent.atomic.AtomicInteger startsAfterExit = new java.util.concurrent.atomic.AtomicInteger();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -575,21 +572,26 @@ public final class Cluster implements Endpoints, AutoCloseable {
     }
 
     /**
-     * Waits until the instance is healthy. One that exits while it starts (its database was away when it needed it,
-     * say) is started again, at most {@link #START_ATTEMPTS} times in all, as an orchestrator's restart policy would.
+     * Waits until the instance is healthy. One that exits while it starts (its broker or its database was away when
+     * it needed them) is started again after a back-off that doubles from 2 s to 30 s, within {@code atMost}, as an
+     * orchestrator's restart policy would.
      */
     private void awaitHealthy(Instance instance, Duration atMost) {
-        int[] attempts = { 1 };
-        await().atMost(atMost).pollInterval(Duration.ofMillis(250))
-            .ignoreExceptionsMatching(ex -> !(ex instanceof IllegalStateException)).until(() -> {
+        long[] backoff = { 2000 };
+        long[] restartAt = { 0 };
+        await(instance.name() + " healthy (its log: " + log(instance) + ")").atMost(atMost)
+            .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             if (!this.attached && !this.processes.get(instance).isAlive()) {
-                if (attempts[0] >= START_ATTEMPTS) {
-                    throw new IllegalStateException(instance.name() + " exited " + attempts[0] + " times while starting; see "
-                            + log(instance));
+                long now = System.nanoTime();
+                if (restartAt[0] == 0) {
+                    restartAt[0] = now + backoff[0] * 1_000_000;
+                    backoff[0] = Math.min(backoff[0] * 2, 30_000);
                 }
-                attempts[0]++;
-                this.startsAfterExit.incrementAndGet();
-                startProcess(instance);
+                else if (now >= restartAt[0]) {
+                    restartAt[0] = 0;
+                    this.startsAfterExit.incrementAndGet();
+                    startProcess(instance);
+                }
                 return false;
             }
             return healthy(instance);

@@ -208,6 +208,7 @@ public final class SystemRun {
                 stock.put(sku, putIn);
             }
             List<Flow> flows = Collections.synchronizedList(new ArrayList<>());
+            List<String> malformed = Collections.synchronizedList(new ArrayList<>());
             Map<String, Integer> plans = new ConcurrentHashMap<>();
             Chaos chaos = new Chaos(cluster, api, config);
             AtomicInteger done = new AtomicInteger();
@@ -228,7 +229,12 @@ public final class SystemRun {
                         String user = run + "-user-" + (n % 50);
                         try {
                             String orderNo = api.placeOrder(user, sku, quantity);
-                            flows.add(flow(api, new Invariants.Placed(orderNo, user, sku, quantity), plan, config));
+                            flows.add(flow(api, new Invariants.Placed(orderNo, user, sku, quantity), plan, config, malformed));
+                            return null;
+                        }
+                        catch (RuntimeException ex) {
+                            // one client's failure fails verdict 17, not the whole run
+                            malformed.add("the client of order " + n + " failed: " + ex);
                             return null;
                         }
                         finally {
@@ -288,6 +294,9 @@ public final class SystemRun {
                                 : relapses.isEmpty() ? "held " + stable.toSeconds() + " s" : Invariants.first(relapses)));
                 verdicts.addAll(new Liveness(config, cluster, checks).verdicts(flows, last, chaos));
                 verdicts.addAll(chaos.scenarioVerdicts());
+                verdicts.add(new Invariants.Verdict("17. every client's flow ran to its end; every 2xx to a payment's "
+                        + "creation carried the payment", malformed.isEmpty(), malformed.isEmpty() ? "all of them"
+                                : malformed.size() + " did not: " + Invariants.first(malformed)));
                 if (config.instances() > 1) {
                     verdicts.add(new Singletons(cluster).verdict());
                 }
@@ -338,7 +347,7 @@ public final class SystemRun {
     }
 
     /** One client's order: waits until it is payable (or cancelled), then follows its plan. */
-    private static Flow flow(PublicApi api, Invariants.Placed placed, Plan plan, Config config) {
+    private static Flow flow(PublicApi api, Invariants.Placed placed, Plan plan, Config config, List<String> malformed) {
         String orderNo = placed.orderNo();
         JsonNode order = api.order(orderNo);
         Instant until = Instant.now().plus(Duration.ofMinutes(2));
@@ -361,7 +370,7 @@ public final class SystemRun {
             default -> {
             }
         }
-        PaymentAttempts attempts = payment(api, orderNo, deadline);
+        PaymentAttempts attempts = payment(api, orderNo, deadline, malformed);
         if (attempts.paymentNo() == null) {
             return new Flow(placed, plan, true, deadline, null, attempts.refusals(), attempts.last(), Instant.now(), 0, null);
         }
@@ -393,14 +402,20 @@ public final class SystemRun {
      * Creates the order's payment as a user's app would: retries a refusal or a failure until the shown deadline
      * (the order may not be payable at payment-service yet, or the service may be restarting), then gives up.
      */
-    private static PaymentAttempts payment(PublicApi api, String orderNo, Instant deadline) {
+    private static PaymentAttempts payment(PublicApi api, String orderNo, Instant deadline, List<String> malformed) {
         int refusals = 0;
         PublicApi.Answer last = null;
         do {
             Duration left = Duration.between(Instant.now(), deadline);
             PublicApi.Answer answer = api.createPayment(orderNo, left.isNegative() ? Duration.ofSeconds(1) : left);
             if (answer.status() == 201 || answer.status() == 200) {
-                return new PaymentAttempts(answer.body().get("paymentNo").asString(), refusals, last);
+                JsonNode paymentNo = answer.body().get("paymentNo");
+                if (paymentNo != null && paymentNo.isString()) {
+                    return new PaymentAttempts(paymentNo.asString(), refusals, last);
+                }
+                // a success without the payment breaks the contract: recorded (verdict 17), and the user tries again
+                malformed.add(orderNo + ": " + answer.status() + " "
+                        + (answer.text().length() > 300 ? answer.text().substring(0, 300) + "..." : answer.text()));
             }
             last = answer;
             if (answer.status() >= 400 && answer.status() < 500) {

@@ -33,8 +33,8 @@ class SystemTests {
         System.out.println(report.text());
         assertThat(report.chaos()).as("kills, the broker restart and the database restart").hasSize(5);
         assertThat(report.faults()).as("fault settings acknowledged, and the poison messages published").hasSize(6);
-        assertThat(report.verdicts()).as("11 invariants, the poison, the database restart, the work done once")
-            .hasSize(14).allSatisfy(verdict -> assertThat(verdict.holds())
+        assertThat(report.verdicts()).as("11 invariants, the poison, the database restart, the work done once, the answers")
+            .hasSize(15).allSatisfy(verdict -> assertThat(verdict.holds())
             .as("%s: %s", verdict.invariant(), verdict.figure()).isTrue());
     }
 
