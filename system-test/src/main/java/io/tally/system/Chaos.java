@@ -141,17 +141,19 @@ final class Chaos {
         // Lanes: the channel faults (quick) keep their moments while a kill, a restart or an outage (which take
         // seconds to minutes, one at a time) runs on a lane of its own.
         boolean separate = this.config.scenarios().contains(SystemRun.Scenario.PRODUCTION);
-        List<Thread> lanes = new ArrayList<>();
-        for (Lane lane : List.of(Lane.KILLS, Lane.INFRASTRUCTURE)) {
-            List<Step> mine = steps.stream().filter(step -> step.lane() == lane
-                    || (!separate && lane == Lane.KILLS && step.lane() == Lane.INFRASTRUCTURE)).toList();
-            if (!mine.isEmpty() && (separate || lane == Lane.KILLS)) {
-                Thread thread = Thread.ofPlatform().name("chaos-" + lane.name().toLowerCase(java.util.Locale.ROOT))
-                    .start(() -> run(mine, done));
-                lanes.add(thread);
-                this.lanes.add(thread);
+        Map<Lane, List<Step>> byLane = new java.util.EnumMap<>(Lane.class);
+        for (Step step : steps) {
+            if (!isFault(step)) {
+                byLane.computeIfAbsent(separate ? step.lane() : Lane.KILLS, lane -> new ArrayList<>()).add(step);
             }
         }
+        List<Thread> lanes = new ArrayList<>();
+        byLane.forEach((lane, mine) -> {
+            Thread thread = Thread.ofPlatform().name("chaos-" + lane.name().toLowerCase(java.util.Locale.ROOT))
+                .start(() -> run(mine, done));
+            lanes.add(thread);
+            this.lanes.add(thread);
+        });
         run(steps.stream().filter(Chaos::isFault).toList(), done);
         for (Thread lane : lanes) {
             try {
@@ -294,25 +296,28 @@ final class Chaos {
         this.databaseRecovery = Thread.ofPlatform().daemon().name("database-recovery").start(() -> {
             Instant until = back.plus(Duration.ofMinutes(2));
             Duration healthy = null;
-            long left = -1;
-            while (Instant.now().isBefore(until)) {
-                if (healthy == null && Service.withState().stream().allMatch(this.cluster::healthy)) {
+            while (healthy == null && Instant.now().isBefore(until)) {
+                if (Service.withState().stream().allMatch(this.cluster::healthy)) {
                     healthy = Duration.between(back, Instant.now());
                 }
-                left = healthy == null ? -1 : unpublishedBefore(stopped);
-                if (left == 0) {
-                    this.databaseVerdict = new Invariants.Verdict(title, true, String.format(java.util.Locale.ROOT,
+                else {
+                    PublicApi.pauseFor(250);
+                }
+            }
+            if (healthy == null) {
+                this.databaseVerdict = new Invariants.Verdict(title, false,
+                        "not every instance healthy 2 min after the database's return");
+                return;
+            }
+            long left = awaitPublishedBefore(stopped, until);
+            this.databaseVerdict = left != 0
+                    ? new Invariants.Verdict(title, false, left + " events of before the stop still unpublished 2 min "
+                            + "after the database's return")
+                    : new Invariants.Verdict(title, true, String.format(java.util.Locale.ROOT,
                             "database away %.1f s; every instance healthy %.1f s after its return, every event written "
                                     + "before the stop published %.1f s after it",
                             Duration.between(stopped, back).toMillis() / 1000.0, healthy.toMillis() / 1000.0,
                             Duration.between(back, Instant.now()).toMillis() / 1000.0));
-                    return;
-                }
-                PublicApi.pauseFor(250);
-            }
-            this.databaseVerdict = new Invariants.Verdict(title, false, healthy == null
-                    ? "not every instance healthy 2 min after the database's return"
-                    : left + " events of before the stop still unpublished 2 min after the database's return");
         });
     }
 
@@ -341,13 +346,8 @@ final class Chaos {
         victim.crash();
         java.util.concurrent.atomic.AtomicReference<Duration> published = new java.util.concurrent.atomic.AtomicReference<>();
         Thread watcher = Thread.ofPlatform().daemon().name("node-kill-publish").start(() -> {
-            Instant until = killed.plus(Duration.ofMinutes(2));
-            while (Instant.now().isBefore(until)) {
-                if (unpublishedBefore(killed) == 0) {
-                    published.set(Duration.between(killed, Instant.now()));
-                    return;
-                }
-                PublicApi.pauseFor(250);
+            if (awaitPublishedBefore(killed, killed.plus(Duration.ofMinutes(2))) == 0) {
+                published.set(Duration.between(killed, Instant.now()));
             }
         });
         while (Duration.between(killed, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
@@ -394,23 +394,34 @@ final class Chaos {
         this.cluster.startBroker();
         Instant back = Instant.now();
         this.outageDrain = Thread.ofPlatform().daemon().name("outage-drain").start(() -> {
-            Instant until = back.plus(Duration.ofMinutes(10));
-            long left = -1;
-            while (Instant.now().isBefore(until)) {
-                left = unpublishedBefore(back);
-                if (left == 0) {
-                    Duration drained = Duration.between(back, Instant.now());
-                    this.outage = new Invariants.Verdict("12. a 60 s broker outage under load: its backlog published "
-                            + "within twice the outage", drained.compareTo(outage.multipliedBy(2)) <= 0,
-                            String.format(java.util.Locale.ROOT, "broker away %.0f s; every event of before its return "
-                                    + "published %.1f s after it", outage.toMillis() / 1000.0, drained.toMillis() / 1000.0));
-                    return;
-                }
-                PublicApi.pauseFor(250);
+            long left = awaitPublishedBefore(back, back.plus(Duration.ofMinutes(10)));
+            if (left == 0) {
+                Duration drained = Duration.between(back, Instant.now());
+                this.outage = new Invariants.Verdict("12. a 60 s broker outage under load: its backlog published "
+                        + "within twice the outage", drained.compareTo(outage.multipliedBy(2)) <= 0,
+                        String.format(java.util.Locale.ROOT, "broker away %.0f s; every event of before its return "
+                                + "published %.1f s after it", outage.toMillis() / 1000.0, drained.toMillis() / 1000.0));
+                return;
             }
             this.outage = new Invariants.Verdict("12. a 60 s broker outage under load: its backlog published within twice "
                     + "the outage", false, left + " events of before the broker's return still unpublished after 10 min");
         });
+    }
+
+    /**
+     * Waits until every outbox row written before {@code since} is published, or {@code until}; answers how many are
+     * left (0 when all are published, -1 when the databases could not be read at the end).
+     */
+    private long awaitPublishedBefore(Instant since, Instant until) {
+        long left = -1;
+        while (Instant.now().isBefore(until)) {
+            left = unpublishedBefore(since);
+            if (left == 0) {
+                return 0;
+            }
+            PublicApi.pauseFor(250);
+        }
+        return left;
     }
 
     /** Outbox rows of all three services written before {@code back} and not yet published. */

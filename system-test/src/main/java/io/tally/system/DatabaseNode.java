@@ -38,7 +38,12 @@ public final class DatabaseNode implements AutoCloseable {
 
     /** Whether this machine can run a database of a run's own ({@code mariadbd} and {@code mariadb-install-db}). */
     public static boolean available() {
-        return Files.isExecutable(Path.of(SERVER)) && onPath("mariadb-install-db");
+        return available(System.getenv().getOrDefault("PATH", ""));
+    }
+
+    /** As {@link #available()}, looking for {@code mariadb-install-db} on {@code path}. */
+    static boolean available(String path) {
+        return Files.isExecutable(Path.of(SERVER)) && onPath(path, "mariadb-install-db");
     }
 
     /**
@@ -157,8 +162,7 @@ public final class DatabaseNode implements AutoCloseable {
         return System.getProperty("user.name", "root");
     }
 
-    private static boolean onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
+    private static boolean onPath(String path, String program) {
         for (String entry : path.split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(entry, program))) {
                 return true;

@@ -55,7 +55,7 @@ final class LocalServicesCondition implements ExecutionCondition {
             missing.add("a MySQL or MariaDB server at " + host + ":" + port + " (" + ex.getMessage() + ")");
         }
         // the CI-size run restarts a database server of its own
-        if (!onPath(path, "mariadb-install-db") || !new File("/usr/sbin/mariadbd").canExecute()) {
+        if (path == null || !DatabaseNode.available(path)) {
             missing.add("MariaDB's 'mariadb-install-db' on the PATH and /usr/sbin/mariadbd (Debian's mariadb-server)");
         }
         return missing;
