@@ -12,7 +12,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import io.tally.channel.ChannelMessages.Notification;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.PaymentChannel;
 import io.tally.payment.payments.Payment;
 import io.tally.payment.payments.Settlement;
 import io.tally.payment.payments.UnknownPaymentException;
@@ -31,17 +31,14 @@ class CallbackService {
 
     private final Settlement settlement;
 
-    private final ChannelClient channel;
-
     private final Clock clock;
 
     private final Counter notOurs;
 
-    CallbackService(CallbackStore callbacks, Settlement settlement, ChannelClient channel, Clock clock,
+    CallbackService(CallbackStore callbacks, Settlement settlement, Clock clock,
             MeterRegistry meters) {
         this.callbacks = callbacks;
         this.settlement = settlement;
-        this.channel = channel;
         this.clock = clock;
         this.notOurs = Counter.builder("tally.payment.callbacks.not.ours")
             .description("Signed callbacks refused for naming another merchant, trade or currency (payment untouched)")
@@ -57,14 +54,18 @@ class CallbackService {
     /**
      * Applies a verified callback: stored raw first (by {@link #store}), then matched against its payment under the
      * payment's lock.
+     * @param channel the channel it came through, whose merchant it must name
      * @return the outcome, also recorded with the callback
      * @throws UnknownPaymentException when no payment has the callback's trade number (the channel retries)
      */
     @Transactional
-    public CallbackResult apply(Notification notification) {
+    public CallbackResult apply(Notification notification, PaymentChannel channel) {
         Instant now = this.clock.instant();
         Payment payment = this.settlement.lock(notification.outTradeNo());
-        Payment.CallbackDecision decision = payment.onCallback(notification, this.channel.merchantId());
+        Payment.CallbackDecision decision = payment.channel().equals(channel.name())
+                ? payment.onCallback(notification, channel.merchantId())
+                : new Payment.CallbackDecision(Payment.CallbackOutcome.REFUSED,
+                        "payment made through " + payment.channel() + ", notified through " + channel.name());
         CallbackResult outcome = switch (decision.outcome()) {
             case REFUSED -> {
                 this.notOurs.increment();

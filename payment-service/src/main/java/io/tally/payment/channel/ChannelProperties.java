@@ -10,7 +10,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.core.io.Resource;
 
 /**
- * The payment channel as the merchant sees it.
+ * The simulator's own protocol, as the merchant sees it ({@code payment.channel.enabled}, on unless turned off).
  *
  * @param baseUrl where the channel's API answers
  * @param merchantId our merchant id at the channel

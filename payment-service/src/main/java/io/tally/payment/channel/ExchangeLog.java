@@ -33,7 +33,13 @@ public class ExchangeLog implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ExchangeLog.class);
 
-    private static final Pattern TRADE_IN_PATH = Pattern.compile("/gateway/trades/([^/]+)");
+    private static final Pattern TRADE_IN_PATH = Pattern.compile("/(?:gateway/trades|out-trade-no)/([^/?]+)");
+
+    /**
+     * The request attribute under which a callback endpoint leaves the trade number of the notification it
+     * verified (a WeChat Pay notification carries it encrypted), for the log to file the exchange under.
+     */
+    public static final String TRADE_ATTRIBUTE = ExchangeLog.class.getName() + ".outTradeNo";
 
     private static final int MAX_BODY = 60_000;
 
@@ -61,7 +67,15 @@ public class ExchangeLog implements DisposableBean {
     /** One exchange with the channel. */
     public record Entry(Direction direction, String method, String endpoint, Map<String, String> headers,
             @Nullable String requestBody, @Nullable Integer status, @Nullable String responseBody, long durationMs,
-            @Nullable String error, Instant startedAt) {
+            @Nullable String error, Instant startedAt, @Nullable String outTradeNo, @Nullable String refundNo) {
+
+        /** An exchange whose trade and refund numbers the log reads from its path and body. */
+        public Entry(Direction direction, String method, String endpoint, Map<String, String> headers,
+                @Nullable String requestBody, @Nullable Integer status, @Nullable String responseBody, long durationMs,
+                @Nullable String error, Instant startedAt) {
+            this(direction, method, endpoint, headers, requestBody, status, responseBody, durationMs, error, startedAt,
+                    null, null);
+        }
     }
 
     /** Who spoke first. */
@@ -84,12 +98,14 @@ public class ExchangeLog implements DisposableBean {
      * must not change the outcome of the exchange it describes.
      */
     public void record(Entry entry) {
-        String outTradeNo = field(entry.requestBody(), "outTradeNo");
+        String outTradeNo = entry.outTradeNo() != null ? entry.outTradeNo()
+                : field(entry.requestBody(), "outTradeNo", "out_trade_no");
         if (outTradeNo == null) {
             Matcher matcher = TRADE_IN_PATH.matcher(entry.endpoint());
             outTradeNo = matcher.find() ? matcher.group(1) : null;
         }
-        String refundNo = field(entry.requestBody(), "refundNo");
+        String refundNo = entry.refundNo() != null ? entry.refundNo()
+                : field(entry.requestBody(), "refundNo", "out_refund_no", "out_request_no");
         String trade = outTradeNo;
         try {
             this.transaction.executeWithoutResult(status -> this.jdbc.sql("""
@@ -127,13 +143,39 @@ public class ExchangeLog implements DisposableBean {
         return this.clock.instant();
     }
 
-    private @Nullable String field(@Nullable String body, String name) {
-        if (body == null || !body.trim().startsWith("{")) {
+    /**
+     * The first of the named fields in a JSON body, or in a form-encoded one (Alipay's notifications), or in the
+     * JSON of its {@code biz_content} parameter (Alipay's requests).
+     */
+    private @Nullable String field(@Nullable String body, String... names) {
+        if (body == null || body.isBlank()) {
             return null;
         }
         try {
-            JsonNode node = this.json.readTree(body).get(name);
-            return node != null && node.isString() ? node.asString() : null;
+            if (body.trim().startsWith("{")) {
+                JsonNode node = this.json.readTree(body);
+                for (String name : names) {
+                    JsonNode value = node.get(name);
+                    if (value != null && value.isString()) {
+                        return value.asString();
+                    }
+                }
+                return null;
+            }
+            Map<String, String> form = new java.util.HashMap<>();
+            for (String pair : body.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    form.putIfAbsent(java.net.URLDecoder.decode(pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+                            java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            for (String name : names) {
+                if (form.containsKey(name)) {
+                    return form.get(name);
+                }
+            }
+            return form.containsKey("biz_content") ? field(form.get("biz_content"), names) : null;
         }
         catch (RuntimeException unreadable) {
             return null;

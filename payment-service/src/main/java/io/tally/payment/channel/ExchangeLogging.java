@@ -30,8 +30,10 @@ import io.tally.channel.ChannelHeaders;
  */
 public final class ExchangeLogging {
 
+    /** The headers kept: the simulator's signature headers, WeChat Pay's, and the content type. */
     private static final List<String> HEADERS = List.of(ChannelHeaders.MERCHANT, ChannelHeaders.TIMESTAMP,
-            ChannelHeaders.NONCE, ChannelHeaders.SIGNATURE, HttpHeaders.CONTENT_TYPE);
+            ChannelHeaders.NONCE, ChannelHeaders.SIGNATURE, "Wechatpay-Serial", "Wechatpay-Timestamp", "Wechatpay-Nonce",
+            "Wechatpay-Signature", "Wechatpay-Signature-Type", HttpHeaders.CONTENT_TYPE);
 
     private ExchangeLogging() {
     }
@@ -101,7 +103,8 @@ public final class ExchangeLogging {
          */
         @Override
         protected boolean shouldNotFilter(HttpServletRequest request) {
-            return !this.path.equals(org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request));
+            String within = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+            return !this.path.equals(within) && !within.startsWith(this.path + "/");
         }
 
         @Override
@@ -152,7 +155,9 @@ public final class ExchangeLogging {
                         new String(cachedRequest.getContentAsByteArray(), StandardCharsets.UTF_8),
                         error == null || answered ? cachedResponse.getStatus() : 500,
                         new String(cachedResponse.getContentAsByteArray(), StandardCharsets.UTF_8),
-                        (System.nanoTime() - start) / 1_000_000, error, started));
+                        (System.nanoTime() - start) / 1_000_000, error, started,
+                        cachedRequest.getAttribute(ExchangeLog.TRADE_ATTRIBUTE) instanceof String trade ? trade : null,
+                        null));
                 cachedResponse.copyBodyToResponse();
             }
         }

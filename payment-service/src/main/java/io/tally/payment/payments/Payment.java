@@ -12,8 +12,8 @@ import io.tally.payment.refunds.RefundStatus;
  * and the close of its trade mean for it ({@link #onCallback}, {@link #onQuery}, {@link #onClose}); the callbacks
  * and queries packages carry the decision out under the payment's row lock, through {@link Settlement}.
  */
-public record Payment(String paymentNo, String orderNo, long amount, String currency, PaymentStatus status,
-        Instant expireAt, @Nullable String channelTradeNo, @Nullable Instant paidAt, @Nullable String abnormalReason,
+public record Payment(String paymentNo, String orderNo, long amount, String currency, String channel, PaymentStatus status,
+        Instant expireAt, @Nullable String channelTradeNo, @Nullable String payCode, @Nullable Instant paidAt, @Nullable String abnormalReason,
         @Nullable RefundView refund, Instant createdAt) {
 
     /** The payment's refund, if one was requested. */

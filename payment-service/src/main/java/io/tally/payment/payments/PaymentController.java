@@ -50,7 +50,7 @@ class PaymentController {
         // an order order-service shows as awaiting payment may not have reached us yet: wait for it, do not refuse it
         this.payments.awaitKnown(body.orderNo(), this.payable.maxWait(), this.payable.poll());
         PaymentService.Created created = this.payments.create(body.orderNo(),
-                IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")), token);
+                IdempotentRequest.current().orElseGet(() -> new IdempotentRequest(key, "")), token, body.channel());
         return ResponseEntity.status(created.isNew() ? HttpStatus.CREATED : HttpStatus.OK)
             .location(URI.create("/api/payments/" + created.payment().paymentNo()))
             .body(created.payment());
@@ -106,11 +106,23 @@ class PaymentController {
     }
 
     @ExceptionHandler
+    @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.BAD_REQUEST)
+    ProblemDetail unknownChannel(io.tally.payment.channel.UnknownChannelException ex) {
+        return Problems.of(HttpStatus.BAD_REQUEST, "unknown-channel", "Unknown payment channel", ex.getMessage());
+    }
+
+    @ExceptionHandler
     @org.springframework.web.bind.annotation.ResponseStatus(HttpStatus.NOT_FOUND)
     ProblemDetail unknown(UnknownPaymentException ex) {
         return Problems.of(HttpStatus.NOT_FOUND, "unknown-payment", "Unknown payment", ex.getMessage());
     }
 
-    record CreatePayment(@NotBlank @jakarta.validation.constraints.Size(max = 40) String orderNo) {
+    /**
+     * A payment request.
+     * @param channel the channel to pay through ({@code simulator}, {@code alipay}, {@code wechat}: one enabled
+     * here); when absent, {@code payment.default-channel}
+     */
+    record CreatePayment(@NotBlank @jakarta.validation.constraints.Size(max = 40) String orderNo,
+            @jakarta.validation.constraints.Size(max = 16) @Nullable String channel) {
     }
 }

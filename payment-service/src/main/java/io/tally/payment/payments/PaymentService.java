@@ -18,7 +18,9 @@ import org.springframework.web.client.HttpClientErrorException;
 
 import io.tally.channel.ChannelMessages.Trade;
 import io.tally.events.Events.OrderAwaitingPayment;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.Channels;
+import io.tally.payment.channel.OpenedTrade;
+import io.tally.payment.channel.PaymentChannel;
 import io.tally.payment.queries.CloseRequested;
 import io.tally.payment.queries.CloseSchedule;
 
@@ -42,7 +44,7 @@ public class PaymentService {
 
     private final CloseSchedule closes;
 
-    private final ChannelClient channel;
+    private final Channels channels;
 
     private final Clock clock;
 
@@ -53,14 +55,14 @@ public class PaymentService {
     private final TransactionTemplate transaction;
 
     PaymentService(PaymentStore store, PayableOrders orders, Settlement settlement, CloseSchedule closes,
-            ChannelClient channel, Clock clock, PaymentProperties properties, ApplicationEventPublisher events,
+            Channels channels, Clock clock, PaymentProperties properties, ApplicationEventPublisher events,
             TransactionTemplate transaction) {
         this.store = store;
         this.orders = orders;
         this.settlement = settlement;
         this.closes = closes;
         this.transaction = transaction;
-        this.channel = channel;
+        this.channels = channels;
         this.clock = clock;
         this.properties = properties;
         this.events = events;
@@ -109,15 +111,17 @@ public class PaymentService {
      * @throws org.springframework.web.client.RestClientException when the channel cannot be reached or refuses the
      * trade: the order stays payable
      */
-    public Created create(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token) {
-        Created started = this.transaction.execute(status -> start(orderNo, request, token));
+    public Created create(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token,
+            @Nullable String channelName) {
+        PaymentChannel channel = this.channels.named(channelName);
+        Created started = this.transaction.execute(status -> start(orderNo, request, token, channel.name()));
         Payment payment = started.payment();
-        if (payment.status() != PaymentStatus.PAYING || payment.channelTradeNo() != null) {
+        if (payment.status() != PaymentStatus.PAYING || payment.channelTradeNo() != null || payment.payCode() != null) {
             return started;
         }
-        Trade trade;
+        OpenedTrade trade;
         try {
-            trade = this.channel.createTrade(payment.paymentNo(), payment.amount(), payment.currency(), payment.expireAt(),
+            trade = this.channels.named(payment.channel()).createTrade(payment.paymentNo(), payment.amount(), payment.currency(), payment.expireAt(),
                     "Order " + orderNo);
         }
         catch (HttpClientErrorException refused) {
@@ -127,7 +131,7 @@ public class PaymentService {
         }
         boolean reopened = Boolean.TRUE.equals(this.transaction.execute(status -> {
             Instant now = this.clock.instant();
-            this.store.tradeCreated(payment.paymentNo(), trade.tradeNo());
+            this.store.tradeCreated(payment.paymentNo(), trade.tradeNo(), trade.payCode());
             // closed meanwhile (its order was cancelled while the trade was being opened): the trade exists now
             return this.closes.dueIfClosed(payment.paymentNo(), now);
         }));
@@ -142,7 +146,8 @@ public class PaymentService {
     }
 
     /** The transaction of {@link #create}: the checks, and the payment recorded (or the open one found). */
-    private Created start(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token) {
+    private Created start(String orderNo, io.tally.http.@Nullable IdempotentRequest request, @Nullable String token,
+            String channel) {
         if (request != null) {
             var existing = this.store.findByIdempotencyKey(request.key());
             if (existing.isPresent()) {
@@ -165,6 +170,10 @@ public class PaymentService {
         for (Payment payment : this.store.ofOrder(orderNo)) {
             switch (payment.status()) {
                 case PAYING -> {
+                    if (!payment.channel().equals(channel)) {
+                        throw new NotPayableException(orderNo, "payment " + payment.paymentNo() + " is open through "
+                                + payment.channel() + "; pay it there, or ask again once it is closed");
+                    }
                     return new Created(payment, false);
                 }
                 case SUCCEEDED, REFUNDING, REFUNDED, ABNORMAL ->
@@ -175,7 +184,7 @@ public class PaymentService {
             }
         }
         String paymentNo = "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 20).toUpperCase(Locale.ROOT);
-        this.store.insert(paymentNo, order, request, now, this.properties.nextQuery(now, 0, order.payDeadline()));
+        this.store.insert(paymentNo, order, channel, request, now, this.properties.nextQuery(now, 0, order.payDeadline()));
         return new Created(this.store.find(paymentNo).orElseThrow(), true);
     }
 

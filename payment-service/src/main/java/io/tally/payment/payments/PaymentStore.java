@@ -40,7 +40,7 @@ class PaymentStore {
             WHERE payment_no = :paymentNo AND status IN (:from)""";
 
     private static final String SELECT = """
-            SELECT p.payment_no, p.order_no, p.amount, p.currency, p.status, p.expire_at, p.channel_trade_no, p.paid_at,
+            SELECT p.payment_no, p.order_no, p.amount, p.currency, p.channel, p.status, p.expire_at, p.channel_trade_no, p.pay_code, p.paid_at,
                 p.abnormal_reason, p.created_at, r.refund_no, r.amount AS refund_amount, r.status AS refund_status,
                 r.refunded_at
             FROM payment p LEFT JOIN refund r ON r.payment_no = p.payment_no""";
@@ -72,13 +72,13 @@ class PaymentStore {
     }
 
     /** Records a new {@code PAYING} payment of the order, its first query due at {@code firstQuery}. */
-    void insert(String paymentNo, PayableOrders.PayableOrder order, io.tally.http.@Nullable IdempotentRequest request,
-            Instant now, Instant firstQuery) {
+    void insert(String paymentNo, PayableOrders.PayableOrder order, String channel,
+            io.tally.http.@Nullable IdempotentRequest request, Instant now, Instant firstQuery) {
         this.jdbc.sql("""
-                INSERT INTO payment (payment_no, order_no, amount, currency, status, expire_at, idempotency_key,
+                INSERT INTO payment (payment_no, order_no, amount, currency, channel, status, expire_at, idempotency_key,
                     idempotency_hash, created_at, updated_at, next_query_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-            .params(paymentNo, order.orderNo(), order.amount(), order.currency(), PaymentStatus.PAYING.name(),
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+            .params(paymentNo, order.orderNo(), order.amount(), order.currency(), channel, PaymentStatus.PAYING.name(),
                     SqlTime.of(order.payDeadline()), request != null ? request.key() : null,
                     request != null && !request.requestHash().isEmpty() ? request.requestHash() : null, SqlTime.of(now),
                     SqlTime.of(now), SqlTime.of(firstQuery))
@@ -86,15 +86,21 @@ class PaymentStore {
         counted(true, PaymentStatus.PAYING);
     }
 
-    /** Records the trade the channel created for the payment (once). */
-    void tradeCreated(String paymentNo, String tradeNo) {
-        this.jdbc.sql("UPDATE payment SET channel_trade_no = ? WHERE payment_no = ? AND channel_trade_no IS NULL")
-            .params(tradeNo, paymentNo).update();
+    /**
+     * Records the trade the channel opened for the payment (once): what the user pays with, and the channel's trade
+     * number when it gave one.
+     */
+    void tradeCreated(String paymentNo, @Nullable String tradeNo, String payCode) {
+        this.jdbc.sql("""
+                UPDATE payment SET channel_trade_no = COALESCE(channel_trade_no, ?), pay_code = ?
+                WHERE payment_no = ? AND pay_code IS NULL""")
+            .params(tradeNo, payCode, paymentNo).update();
     }
 
     /** Withdraws a payment whose trade the channel refused to create (none exists). */
     void withdraw(String paymentNo) {
-        this.jdbc.sql("DELETE FROM payment WHERE payment_no = :paymentNo AND status = :paying AND channel_trade_no IS NULL")
+        this.jdbc.sql("DELETE FROM payment WHERE payment_no = :paymentNo AND status = :paying AND channel_trade_no IS NULL "
+                + "AND pay_code IS NULL")
             .param("paymentNo", paymentNo).param("paying", PaymentStatus.PAYING.name()).update();
     }
 
@@ -173,8 +179,8 @@ class PaymentStore {
     private static Payment payment(ResultSet rs, int row) throws SQLException {
         String refundNo = rs.getString("refund_no");
         return new Payment(rs.getString("payment_no"), rs.getString("order_no"), rs.getLong("amount"),
-                rs.getString("currency"), PaymentStatus.valueOf(rs.getString("status")),
-                SqlTime.instant(rs.getObject("expire_at", LocalDateTime.class)), rs.getString("channel_trade_no"),
+                rs.getString("currency"), rs.getString("channel"), PaymentStatus.valueOf(rs.getString("status")),
+                SqlTime.instant(rs.getObject("expire_at", LocalDateTime.class)), rs.getString("channel_trade_no"), rs.getString("pay_code"),
                 SqlTime.instant(rs.getObject("paid_at", LocalDateTime.class)), rs.getString("abnormal_reason"),
                 refundNo == null ? null : new Payment.RefundView(refundNo, rs.getLong("refund_amount"),
                         RefundStatus.valueOf(rs.getString("refund_status")),

@@ -16,7 +16,8 @@ import org.springframework.web.client.RestClientException;
 import io.tally.channel.ChannelMessages;
 import io.tally.channel.ChannelMessages.CloseOutcome;
 import io.tally.channel.ChannelMessages.Trade;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.Channels;
+import io.tally.payment.channel.PaymentChannel;
 import io.tally.payment.payments.PaymentProperties;
 
 /**
@@ -35,7 +36,7 @@ class Closes {
 
     private final ChannelAnswers answers;
 
-    private final ChannelClient channel;
+    private final Channels channels;
 
     private final TransactionTemplate transaction;
 
@@ -45,11 +46,11 @@ class Closes {
 
     private final Counter failedCloses;
 
-    Closes(CloseSchedule schedule, ChannelAnswers answers, ChannelClient channel, TransactionTemplate transaction,
+    Closes(CloseSchedule schedule, ChannelAnswers answers, Channels channels, TransactionTemplate transaction,
             Clock clock, PaymentProperties properties, MeterRegistry meters) {
         this.schedule = schedule;
         this.answers = answers;
-        this.channel = channel;
+        this.channels = channels;
         this.transaction = transaction;
         this.clock = clock;
         this.properties = properties;
@@ -76,9 +77,10 @@ class Closes {
         ChannelMessages.CloseResult answer;
         Trade trade = null;
         try {
-            answer = this.channel.close(paymentNo);
+            PaymentChannel channel = this.channels.ofPayment(paymentNo);
+            answer = channel.close(paymentNo, this.channels.expiryOf(paymentNo));
             if (answer.outcome() == CloseOutcome.ALREADY_PAID) {
-                trade = this.channel.query(paymentNo);
+                trade = channel.query(paymentNo);
             }
         }
         catch (RestClientException ex) {

@@ -14,7 +14,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.client.RestClientException;
 
 import io.tally.channel.ChannelMessages.Trade;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.Channels;
 import io.tally.payment.payments.PaymentProperties;
 import io.tally.payment.payments.PaymentService;
 
@@ -35,7 +35,7 @@ public class Queries {
 
     private final PaymentService payments;
 
-    private final ChannelClient channel;
+    private final Channels channels;
 
     private final TransactionTemplate transaction;
 
@@ -47,12 +47,12 @@ public class Queries {
 
     private final Counter queries;
 
-    Queries(QuerySchedule schedule, ChannelAnswers answers, PaymentService payments, ChannelClient channel,
+    Queries(QuerySchedule schedule, ChannelAnswers answers, PaymentService payments, Channels channels,
             TransactionTemplate transaction, Clock clock, PaymentProperties properties, MeterRegistry meters) {
         this.schedule = schedule;
         this.answers = answers;
         this.payments = payments;
-        this.channel = channel;
+        this.channels = channels;
         this.transaction = transaction;
         this.clock = clock;
         this.properties = properties;
@@ -78,7 +78,7 @@ public class Queries {
         Trade trade;
         this.queries.increment();
         try {
-            trade = this.channel.query(paymentNo);
+            trade = this.channels.ofPayment(paymentNo).query(paymentNo);
         }
         catch (RestClientException ex) {
             return reschedule(paymentNo, QueryResult.of(QueryResult.Kind.FAILED, String.valueOf(ex.getMessage())));

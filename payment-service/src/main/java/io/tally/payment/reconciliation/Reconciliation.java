@@ -19,8 +19,9 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.tally.channel.ChannelMessages.Trade;
+import io.tally.payment.channel.Statement;
 import io.tally.channel.ChannelMessages.TradeStatus;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.Channels;
 import io.tally.payment.queries.ChannelAnswers;
 import io.tally.payment.queries.QueryResult;
 import io.tally.payment.reconciliation.Reconciliations.Difference;
@@ -45,7 +46,7 @@ public class Reconciliation {
 
     private final Reconciliations store;
 
-    private final ChannelClient channel;
+    private final Channels channels;
 
     private final ChannelAnswers answers;
 
@@ -61,10 +62,10 @@ public class Reconciliation {
 
     private final MeterRegistry meters;
 
-    Reconciliation(Reconciliations store, ChannelClient channel, ChannelAnswers answers, RefundWorker refunds,
+    Reconciliation(Reconciliations store, Channels channels, ChannelAnswers answers, RefundWorker refunds,
             TransactionTemplate transaction, Clock clock, ReconciliationProperties properties, MeterRegistry meters) {
         this.store = store;
-        this.channel = channel;
+        this.channels = channels;
         this.answers = answers;
         this.refunds = refunds;
         this.transaction = transaction;
@@ -91,7 +92,7 @@ public class Reconciliation {
         Statement statement = null;
         try {
             Instant asOf = this.clock.instant();
-            statement = Statement.parse(this.channel.statement(day), day);
+            statement = statementOf(day);
             Tally tally = compare(runId, statement, asOf);
             Statement checked = statement;
             this.transaction.executeWithoutResult(s -> this.store.finish(runId, RunStatus.FINISHED, checked, tally.open,
@@ -115,6 +116,18 @@ public class Reconciliation {
             countRun("failed");
         }
         return this.store.run(runId).orElseThrow();
+    }
+
+    /**
+     * The day's statements of every enabled channel, as one: payment and refund numbers are ours and unique, so a
+     * line matches its payment whichever channel it came from. Any channel's statement failing fails the run.
+     */
+    private Statement statementOf(LocalDate day) {
+        List<Statement> statements = new java.util.ArrayList<>();
+        for (io.tally.payment.channel.PaymentChannel channel : this.channels.all()) {
+            statements.add(channel.statement(day));
+        }
+        return Statement.merge(day, statements);
     }
 
     /** {@code tally.reconciliation.runs{outcome}}: clean, differences (left for an operator) or failed. */

@@ -10,6 +10,8 @@ import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
+import io.tally.payment.channel.Statement;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;

@@ -58,11 +58,12 @@ class RefundStore {
 
     Optional<RefundTask> task(String refundNo) {
         return this.jdbc.sql("""
-                SELECT r.refund_no, r.payment_no, r.order_no, r.amount, r.status, r.attempts, r.reason
-                FROM refund r WHERE r.refund_no = ?""")
+                SELECT r.refund_no, r.payment_no, r.order_no, r.amount, r.status, r.attempts, r.reason,
+                    p.amount AS payment_amount, p.currency
+                FROM refund r JOIN payment p ON p.payment_no = r.payment_no WHERE r.refund_no = ?""")
             .param(refundNo)
             .query((rs, n) -> new RefundTask(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                    RefundStatus.valueOf(rs.getString(5)), rs.getInt(6), rs.getString(7)))
+                    RefundStatus.valueOf(rs.getString(5)), rs.getInt(6), rs.getString(7), rs.getLong(8), rs.getString(9)))
             .optional();
     }
 
@@ -93,6 +94,6 @@ class RefundStore {
 
     /** A refund to issue. */
     record RefundTask(String refundNo, String paymentNo, String orderNo, long amount, RefundStatus status, int attempts,
-            @Nullable String reason) {
+            @Nullable String reason, long paymentAmount, String currency) {
     }
 }

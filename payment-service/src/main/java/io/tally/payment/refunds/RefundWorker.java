@@ -17,7 +17,7 @@ import org.springframework.web.client.RestClientException;
 import io.tally.channel.ChannelMessages.Refund;
 import io.tally.events.Events.PaymentRefunded;
 import io.tally.outbox.Outbox;
-import io.tally.payment.channel.ChannelClient;
+import io.tally.payment.channel.Channels;
 import io.tally.payment.payments.PaymentProperties;
 import io.tally.payment.payments.Settlement;
 
@@ -38,7 +38,7 @@ public class RefundWorker {
 
     private final Outbox outbox;
 
-    private final ChannelClient channel;
+    private final Channels channels;
 
     private final TransactionTemplate transaction;
 
@@ -48,12 +48,12 @@ public class RefundWorker {
 
     private final Counter flaggedRefunds;
 
-    RefundWorker(RefundStore store, Settlement settlement, Outbox outbox, ChannelClient channel,
+    RefundWorker(RefundStore store, Settlement settlement, Outbox outbox, Channels channels,
             TransactionTemplate transaction, Clock clock, PaymentProperties properties, MeterRegistry meters) {
         this.store = store;
         this.settlement = settlement;
         this.outbox = outbox;
-        this.channel = channel;
+        this.channels = channels;
         this.transaction = transaction;
         this.clock = clock;
         this.properties = properties;
@@ -79,8 +79,8 @@ public class RefundWorker {
         }
         Instant now = this.clock.instant();
         try {
-            Refund refund = this.channel.refund(task.paymentNo(), refundNo, task.amount(),
-                    task.reason() != null ? task.reason() : "refund");
+            Refund refund = this.channels.ofPayment(task.paymentNo()).refund(task.paymentNo(), refundNo, task.amount(),
+                    task.paymentAmount(), task.currency(), task.reason() != null ? task.reason() : "refund");
             this.transaction.executeWithoutResult(status -> confirmed(task, refund));
             return RefundResult.of(RefundResult.Kind.REFUNDED);
         }

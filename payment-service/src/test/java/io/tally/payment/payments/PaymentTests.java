@@ -187,7 +187,7 @@ class PaymentTests {
     }
 
     private static Payment payment(PaymentStatus status) {
-        return new Payment("P1", "O1", 700, "CNY", status, NOW.plusSeconds(600), "T1", null, null, null, NOW);
+        return new Payment("P1", "O1", 700, "CNY", "simulator", status, NOW.plusSeconds(600), "T1", null, null, null, null, NOW);
     }
 
     private static Notification success(long amount, String merchant, String tradeNo) {

@@ -1,4 +1,4 @@
-package io.tally.payment.reconciliation;
+package io.tally.payment.channel;
 
 import java.time.LocalDate;
 

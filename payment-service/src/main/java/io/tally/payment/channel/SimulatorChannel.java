@@ -11,7 +11,10 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.core.io.Resource;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.HttpRequest;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.ClientHttpRequestExecution;
@@ -32,18 +35,30 @@ import io.tally.channel.PemKeys;
 import io.tally.channel.Signatures;
 
 /**
- * Calls the channel's API, every request signed by the merchant key (one interceptor, not each call). A failed
- * call throws, so the caller's transaction rolls back and its retry path runs; every call is safe to repeat.
+ * The simulator's own protocol ({@code payment.channel.*}): every request signed by the merchant key (one
+ * interceptor, not each call), callbacks signed by the channel over timestamp, nonce and body. A failed call
+ * throws, so the caller's transaction rolls back and its retry path runs; every call is safe to repeat.
  */
 @Component
-public class ChannelClient {
+@ConditionalOnProperty(prefix = "payment.channel", name = "enabled", havingValue = "true", matchIfMissing = true)
+public class SimulatorChannel implements PaymentChannel {
+
+    /** This channel's name. */
+    public static final String NAME = "simulator";
 
     private final RestClient http;
 
     private final ChannelProperties properties;
 
-    ChannelClient(ChannelProperties properties, Clock clock, RestClient.Builder builder, ExchangeLog exchangeLog) {
+    private final SimulatorCallbackVerifier verifier;
+
+    private final tools.jackson.databind.json.JsonMapper json;
+
+    SimulatorChannel(ChannelProperties properties, Clock clock, RestClient.Builder builder, ExchangeLog exchangeLog,
+            SimulatorCallbackVerifier verifier, tools.jackson.databind.json.JsonMapper json) {
         this.properties = properties;
+        this.verifier = verifier;
+        this.json = json;
         PrivateKey key = PemKeys.privateKey(read(properties.merchantPrivateKey(), "payment.channel.merchant-private-key"));
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
                 HttpClient.newBuilder().connectTimeout(properties.timeout()).build());
@@ -55,18 +70,31 @@ public class ChannelClient {
             .build();
     }
 
+    @Override
+    public String name() {
+        return NAME;
+    }
+
     /** Creates the trade (idempotent by {@code outTradeNo}). */
-    public Trade createTrade(String outTradeNo, long amount, String currency, Instant expireAt, String subject) {
-        return this.http.post()
+    @Override
+    public OpenedTrade createTrade(String outTradeNo, long amount, String currency, Instant expireAt, String subject) {
+        Trade trade = this.http.post()
             .uri("/gateway/trades")
             .contentType(MediaType.APPLICATION_JSON)
             .body(new CreateTrade(this.properties.merchantId(), outTradeNo, amount, currency, expireAt,
                     this.properties.notifyUrl(), subject))
             .retrieve()
             .body(Trade.class);
+        if (trade == null) {
+            throw new org.springframework.web.client.HttpServerErrorException(HttpStatus.BAD_GATEWAY,
+                    "The channel answered the trade's creation with no trade");
+        }
+        // the simulator's user pays at this address
+        return new OpenedTrade(trade.tradeNo(), this.properties.baseUrl() + "/gateway/trades/" + outTradeNo + "/pay");
     }
 
     /** The trade as the channel knows it, or {@code null} when it knows none. */
+    @Override
     public @Nullable Trade query(String outTradeNo) {
         try {
             return this.http.get().uri("/gateway/trades/{no}", outTradeNo).retrieve().body(Trade.class);
@@ -77,7 +105,8 @@ public class ChannelClient {
     }
 
     /** Closes the trade, or learns that it was already paid. A trade the channel does not know is closed. */
-    public CloseResult close(String outTradeNo) {
+    @Override
+    public CloseResult close(String outTradeNo, Instant expireAt) {
         try {
             return this.http.post().uri("/gateway/trades/{no}/close", outTradeNo).retrieve().body(CloseResult.class);
         }
@@ -87,7 +116,9 @@ public class ChannelClient {
     }
 
     /** Refunds (idempotent by {@code refundNo}: the same number never refunds twice). */
-    public Refund refund(String outTradeNo, String refundNo, long amount, String reason) {
+    @Override
+    public Refund refund(String outTradeNo, String refundNo, long amount, long tradeAmount, String currency,
+            String reason) {
         return this.http.post()
             .uri("/gateway/refunds")
             .contentType(MediaType.APPLICATION_JSON)
@@ -96,12 +127,79 @@ public class ChannelClient {
             .body(Refund.class);
     }
 
-    /** The channel's statement of a day, as CSV. */
-    public String statement(java.time.LocalDate day) {
-        return this.http.get().uri("/gateway/statements/{day}", day).retrieve().body(String.class);
+    /**
+     * The simulator's protocol has no refund query: a refund is finished when it is answered, and asking for the
+     * same refund number again answers the same refund.
+     */
+    @Override
+    public @Nullable Refund queryRefund(String outTradeNo, String refundNo) {
+        return null;
+    }
+
+    /** The channel's statement of a day: CSV with a closing line of counts and totals. */
+    @Override
+    public Statement statement(java.time.LocalDate day) {
+        String csv = this.http.get().uri("/gateway/statements/{day}", day).retrieve().body(String.class);
+        return Statement.parse(csv == null ? "" : csv, day);
+    }
+
+    /**
+     * Verifies the channel's signature over timestamp, nonce and body, the timestamp's age and the nonce's
+     * novelty, then reads the notification and checks its fields are there and within what we keep.
+     */
+    @Override
+    public Verification verify(CallbackRequest request) {
+        String refusal = this.verifier.refusal(request.header(io.tally.channel.ChannelHeaders.TIMESTAMP),
+                request.header(io.tally.channel.ChannelHeaders.NONCE),
+                request.header(io.tally.channel.ChannelHeaders.SIGNATURE), request.body());
+        if (refusal != null) {
+            return new Verification.Refused(refusal, true);
+        }
+        io.tally.channel.ChannelMessages.Notification notification;
+        try {
+            notification = this.json.readValue(request.body(), io.tally.channel.ChannelMessages.Notification.class);
+        }
+        catch (tools.jackson.core.JacksonException ex) {
+            return new Verification.Refused("unreadable notification: " + ex.getOriginalMessage(), false);
+        }
+        String malformed = malformed(notification);
+        if (malformed != null) {
+            return new Verification.Refused(malformed, false);
+        }
+        return new Verification.Verified(notification, request.body());
+    }
+
+    /** What makes a parsed notification unusable (a missing field, one longer than what we keep), or {@code null}. */
+    private static @Nullable String malformed(io.tally.channel.ChannelMessages.Notification n) {
+        if (n.notificationId() == null || n.notificationId().isBlank() || n.notificationId().length() > 64) {
+            return "notificationId missing or longer than 64 characters";
+        }
+        if (n.outTradeNo() == null || n.outTradeNo().isBlank() || n.outTradeNo().length() > 40) {
+            return "outTradeNo missing or longer than 40 characters";
+        }
+        if (n.merchantId() == null || n.tradeNo() == null || n.currency() == null || n.tradeStatus() == null) {
+            return "merchantId, tradeNo, currency and tradeStatus are required";
+        }
+        return null;
+    }
+
+    @Override
+    public ResponseEntity<String> acknowledge() {
+        return ResponseEntity.ok(io.tally.channel.ChannelHeaders.CALLBACK_SUCCESS);
+    }
+
+    @Override
+    public ResponseEntity<String> reject(HttpStatus status, String reason) {
+        return ResponseEntity.status(status).body(reason);
+    }
+
+    /** Forgets the nonces of callbacks whose timestamps can no longer be accepted anyway. */
+    public void forgetOldNonces() {
+        this.verifier.forgetOldNonces();
     }
 
     /** Our merchant id. */
+    @Override
     public String merchantId() {
         return this.properties.merchantId();
     }

@@ -1,4 +1,4 @@
-package io.tally.payment.reconciliation;
+package io.tally.payment.channel;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -14,16 +14,49 @@ import org.jspecify.annotations.Nullable;
  *
  * @param lines every capture and refund
  */
-record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
+public record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
 
     private static final Pattern TOTAL = Pattern.compile("# total,lines=(\\d+),payments=(\\d+),refunds=(\\d+)");
 
     /** A line: a capture ({@code PAYMENT}) or a refund ({@code REFUND}). */
-    record Line(String type, String outTradeNo, String tradeNo, @Nullable String refundNo, long amount, Instant time) {
+    public record Line(String type, String outTradeNo, String tradeNo, @Nullable String refundNo, long amount, Instant time) {
 
-        boolean isPayment() {
+        public boolean isPayment() {
             return "PAYMENT".equals(this.type);
         }
+    }
+
+    /** The statement of lines a channel's own format gave, each checked here (known type, positive amount). */
+    public static Statement of(LocalDate day, List<Line> lines) {
+        long payments = 0;
+        long refunds = 0;
+        for (Line line : lines) {
+            if (!"PAYMENT".equals(line.type()) && !"REFUND".equals(line.type())) {
+                throw new IllegalArgumentException("A line of an unknown type " + line.type() + ": " + line);
+            }
+            if (line.amount() <= 0) {
+                throw new IllegalArgumentException("A line whose amount is not positive: " + line);
+            }
+            if (line.isPayment()) {
+                payments = Math.addExact(payments, line.amount());
+            }
+            else {
+                refunds = Math.addExact(refunds, line.amount());
+            }
+        }
+        return new Statement(day, List.copyOf(lines), payments, refunds);
+    }
+
+    /** The statements of one day from several channels, as one (trade and refund numbers are ours, unique). */
+    public static Statement merge(LocalDate day, List<Statement> statements) {
+        List<Line> lines = new ArrayList<>();
+        for (Statement statement : statements) {
+            if (!statement.day().equals(day)) {
+                throw new IllegalArgumentException("A statement of " + statement.day() + " is not of " + day);
+            }
+            lines.addAll(statement.lines());
+        }
+        return of(day, lines);
     }
 
     /**
@@ -31,7 +64,7 @@ record Statement(LocalDate day, List<Line> lines, long payments, long refunds) {
      * @throws IllegalArgumentException when it is malformed, of another day, or its lines do not add up to its
      * closing line
      */
-    static Statement parse(String csv, LocalDate day) {
+    public static Statement parse(String csv, LocalDate day) {
         String[] rows = csv.split("\\R");
         if (rows.length < 3 || !rows[0].startsWith("# statement,") || !rows[0].endsWith("date=" + day)) {
             throw new IllegalArgumentException("Not a statement of " + day + ": " + (rows.length > 0 ? rows[0] : ""));

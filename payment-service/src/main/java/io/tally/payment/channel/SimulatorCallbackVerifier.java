@@ -1,4 +1,4 @@
-package io.tally.payment.callbacks;
+package io.tally.payment.channel;
 
 import java.security.PublicKey;
 import java.time.Clock;
@@ -15,8 +15,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.tally.channel.PemKeys;
 import io.tally.channel.Signatures;
 import io.tally.jdbc.SqlTime;
-import io.tally.payment.channel.ChannelClient;
-import io.tally.payment.channel.ChannelProperties;
 
 /**
  * Verifies a callback before anything else looks at it: the channel's signature over timestamp, nonce and body;
@@ -24,7 +22,7 @@ import io.tally.payment.channel.ChannelProperties;
  * its own transaction, kept twice as long as a timestamp is acceptable).
  */
 @Component
-class CallbackVerifier {
+class SimulatorCallbackVerifier {
 
     private final PublicKey channelKey;
 
@@ -36,8 +34,8 @@ class CallbackVerifier {
 
     private final TransactionTemplate transaction;
 
-    CallbackVerifier(ChannelProperties properties, Clock clock, JdbcClient jdbc, TransactionTemplate transaction) {
-        this.channelKey = PemKeys.publicKey(ChannelClient.read(properties.channelPublicKey(),
+    SimulatorCallbackVerifier(ChannelProperties properties, Clock clock, JdbcClient jdbc, TransactionTemplate transaction) {
+        this.channelKey = PemKeys.publicKey(SimulatorChannel.read(properties.channelPublicKey(),
                 "payment.channel.channel-public-key"));
         this.clock = clock;
         this.maxAge = properties.callbackMaxAge();
@@ -49,7 +47,7 @@ class CallbackVerifier {
      * Forgets the nonces whose timestamps can no longer be accepted anyway (twice the allowed age, for clock
      * skew), off the callback path.
      */
-    void forgetOldNonces() {
+    public void forgetOldNonces() {
         this.jdbc.sql("DELETE FROM callback_nonce WHERE seen_at < ?")
             .param(SqlTime.of(this.clock.instant().minus(this.maxAge.multipliedBy(2))))
             .update();
