@@ -1,34 +1,29 @@
 package io.tally.gateway;
 
 import java.net.http.HttpClient;
-import java.time.Clock;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.http.MediaType;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 
-import io.tally.channel.ChannelHeaders;
 import io.tally.channel.ChannelMessages.CreateTrade;
-import io.tally.channel.ChannelMessages.Notification;
 import io.tally.channel.ChannelMessages.Trade;
-import io.tally.channel.Signatures;
 
 /**
- * Sends signed callbacks asynchronously, each send with a fresh timestamp and nonce, and retries a send on the
- * configured schedule until the merchant answers {@code success}. The notification id stays the same across
- * retries and copies, as at Alipay.
+ * Sends the notifications of paid trades asynchronously, in the protocol of each trade ({@link NotificationFormat}),
+ * each send signed afresh, and sends again on the protocol's schedule until the merchant acknowledges. The
+ * notification's own id stays the same across sends and copies, as at Alipay and WeChat Pay.
  */
 @Component
 class CallbackSender {
@@ -39,30 +34,21 @@ class CallbackSender {
 
     private final RestClient http;
 
-    private final ChannelKeys keys;
-
     private final Trades trades;
 
-    private final JsonMapper json;
-
-    private final Clock clock;
-
-    private final List<Duration> retryDelays;
+    private final Map<Protocol, NotificationFormat> formats = new EnumMap<>(Protocol.class);
 
     private final List<Runnable> held = new ArrayList<>();
 
-    CallbackSender(ChannelKeys keys, Trades trades, JsonMapper json, Clock clock, GatewayProperties properties) {
+    CallbackSender(Trades trades, List<NotificationFormat> formats, GatewayProperties properties) {
         this.scheduler = Executors.newScheduledThreadPool(properties.callbackSenders(),
                 Thread.ofPlatform().name("gateway-callback-", 0).daemon().factory());
         HttpClient client = HttpClient.newBuilder().connectTimeout(properties.callbackTimeout()).build();
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(client);
         factory.setReadTimeout(properties.callbackTimeout());
         this.http = RestClient.builder().requestFactory(factory).build();
-        this.keys = keys;
         this.trades = trades;
-        this.json = json;
-        this.clock = clock;
-        this.retryDelays = properties.callbackRetryDelays();
+        formats.forEach(format -> this.formats.put(format.protocol(), format));
     }
 
     /** Schedules the callbacks of a trade just paid, as the plan says. */
@@ -73,22 +59,19 @@ class CallbackSender {
             return;
         }
         CreateTrade request = this.trades.request(trade.outTradeNo());
-        String notifyUrl = request.notifyUrl();
+        NotificationFormat format = this.formats.get(this.trades.protocol(trade.outTradeNo()));
         long amount = plan.tamper() ? trade.amount() + 1 : trade.amount();
-        Notification notification = new Notification("N" + trade.tradeNo(), request.merchantId(),
-                trade.outTradeNo(), trade.tradeNo(), amount, trade.currency(), Notification.TRADE_SUCCESS,
-                trade.paidAt());
-        String body = this.json.writeValueAsString(notification);
+        Notice notice = new Notice(format, trade, request, amount);
         Runnable start = () -> {
             for (int copy = 0; copy < plan.copies(); copy++) {
-                this.scheduler.execute(() -> send(notifyUrl, trade.outTradeNo(), body, 0));
+                this.scheduler.execute(() -> send(notice, 0));
             }
         };
         if (plan.reorder()) {
             synchronized (this.held) {
                 this.held.add(() -> {
                     for (int copy = 0; copy < plan.copies(); copy++) {
-                        send(notifyUrl, trade.outTradeNo(), body, 0);
+                        send(notice, 0);
                     }
                 });
             }
@@ -116,23 +99,24 @@ class CallbackSender {
         return release.size();
     }
 
-    private void send(String url, String outTradeNo, String body, int attempt) {
-        String timestamp = Long.toString(this.clock.instant().getEpochSecond());
-        String nonce = UUID.randomUUID().toString();
+    private void send(Notice notice, int attempt) {
+        String outTradeNo = notice.trade().outTradeNo();
         boolean success;
         String answer;
         try {
+            NotificationFormat.Send send = notice.format().send(notice.trade(), notice.request(), notice.amount());
+            int[] status = new int[1];
             answer = this.http.post()
-                .uri(url)
-                .contentType(MediaType.APPLICATION_JSON)
-                .header(ChannelHeaders.TIMESTAMP, timestamp)
-                .header(ChannelHeaders.NONCE, nonce)
-                .header(ChannelHeaders.SIGNATURE,
-                        Signatures.sign(Signatures.callbackText(timestamp, nonce, body), this.keys.privateKey()))
-                .body(body)
-                .exchange((request, response) -> response.getStatusCode().value() + " "
-                        + new String(response.getBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
-            success = ("200 " + ChannelHeaders.CALLBACK_SUCCESS).equals(answer);
+                .uri(notice.request().notifyUrl())
+                .headers(headers -> send.headers().forEach(headers::set))
+                .header("Content-Type", send.contentType())
+                .body(send.body())
+                .exchange((request, response) -> {
+                    status[0] = response.getStatusCode().value();
+                    return new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
+                });
+            success = notice.format().acknowledged(status[0], answer);
+            answer = status[0] + " " + answer.trim();
         }
         catch (RuntimeException ex) {
             answer = ex.getClass().getSimpleName() + ": " + ex.getMessage();
@@ -143,19 +127,24 @@ class CallbackSender {
             log.debug("Callback for {} acknowledged on send {}", outTradeNo, attempt + 1);
             return;
         }
-        if (attempt >= this.retryDelays.size()) {
+        List<java.time.Duration> delays = notice.format().retryDelays();
+        if (attempt >= delays.size()) {
             log.warn("Callback for {} not acknowledged after {} sends (last answer: {}); giving up", outTradeNo,
                     attempt + 1, answer);
             return;
         }
-        Duration delay = this.retryDelays.get(attempt);
+        java.time.Duration delay = delays.get(attempt);
         log.info("Callback for {} not acknowledged (send {}: {}); next send in {}", outTradeNo, attempt + 1, answer,
                 delay);
-        this.scheduler.schedule(() -> send(url, outTradeNo, body, attempt + 1), delay.toMillis(), TimeUnit.MILLISECONDS);
+        this.scheduler.schedule(() -> send(notice, attempt + 1), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @jakarta.annotation.PreDestroy
     void stop() {
         this.scheduler.shutdownNow();
+    }
+
+    /** A notification to send: in which format, of which trade, stating which amount. */
+    private record Notice(NotificationFormat format, Trade trade, CreateTrade request, long amount) {
     }
 }

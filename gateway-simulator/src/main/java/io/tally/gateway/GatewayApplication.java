@@ -5,14 +5,14 @@ import java.util.Map;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
 
 /**
  * A stand-in for the third-party payment channel: trades, payments, callbacks, refunds and faults.
  */
 @SpringBootApplication
-@EnableConfigurationProperties(GatewayProperties.class)
+@ConfigurationPropertiesScan
 public class GatewayApplication {
 
     /** The name of its configuration file ({@code gateway-simulator.yml}). */

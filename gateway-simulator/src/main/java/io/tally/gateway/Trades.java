@@ -47,12 +47,18 @@ class Trades {
     }
 
     Trade create(CreateTrade request) {
+        return create(request, Protocol.TALLY);
+    }
+
+    /** Creates the trade (once per {@code outTradeNo}), spoken to in {@code protocol}. */
+    Trade create(CreateTrade request, Protocol protocol) {
         if (request.amount() <= 0) {
             throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "amount must be positive");
         }
         TradeState created = this.trades.computeIfAbsent(request.outTradeNo(),
-                no -> new TradeState(request, "T" + (1_000_000_000L + this.sequence.incrementAndGet())));
-        if (!created.request.equals(request)) {
+                no -> new TradeState(request, protocol, protocol.tradeNo(1_000_000_000L + this.sequence.incrementAndGet(),
+                        this.clock.instant())));
+        if (!created.request.equals(request) || created.protocol != protocol) {
             throw new ResponseStatusException(HttpStatus.CONFLICT,
                     "Trade " + request.outTradeNo() + " exists with other parameters");
         }
@@ -147,6 +153,21 @@ class Trades {
         }
     }
 
+    /** The protocol the trade's merchant speaks, in which its notifications are sent. */
+    Protocol protocol(String outTradeNo) {
+        return find(outTradeNo).protocol;
+    }
+
+    /** Whether the channel has a trade of this number. */
+    boolean exists(String outTradeNo) {
+        return this.trades.containsKey(outTradeNo);
+    }
+
+    /** The refund of this number, if any. */
+    @Nullable Refund findRefund(String refundNo) {
+        return this.refunds.get(refundNo);
+    }
+
     String tradeNo(String outTradeNo) {
         return find(outTradeNo).tradeNo;
     }
@@ -155,19 +176,19 @@ class Trades {
         return find(outTradeNo).request;
     }
 
+    /** A line of a statement: a capture ({@code PAYMENT}) or a refund ({@code REFUND}), in minor units. */
+    record StatementLine(String type, String outTradeNo, String tradeNo, @Nullable String refundNo, long amount,
+            Instant time, long tradeAmount, String currency, String subject) {
+    }
+
     /**
-     * The merchant's statement of a day (from midnight to midnight in {@code gateway.statement-zone}) as CSV: every
-     * capture and every refund made that day, and a closing line with the counts and totals a reader checks the
-     * lines against.
+     * The merchant's captures and refunds of a day (from midnight to midnight in {@code gateway.statement-zone}),
+     * ordered by trade number, each trade's capture before its refunds.
      */
-    String statement(String merchantId, java.time.LocalDate day) {
+    List<StatementLine> statementLines(String merchantId, java.time.LocalDate day) {
         Instant from = day.atStartOfDay(this.statementZone).toInstant();
         Instant to = day.plusDays(1).atStartOfDay(this.statementZone).toInstant();
-        StringBuilder csv = new StringBuilder("# statement,merchant=" + merchantId + ",date=" + day + "\n");
-        csv.append("type,out_trade_no,trade_no,refund_no,amount,time\n");
-        int lines = 0;
-        long payments = 0;
-        long refunded = 0;
+        List<StatementLine> lines = new ArrayList<>();
         List<TradeState> sorted = new ArrayList<>(this.trades.values());
         sorted.sort(Comparator.comparing(t -> t.request.outTradeNo()));
         for (TradeState trade : sorted) {
@@ -175,24 +196,51 @@ class Trades {
                 if (!trade.request.merchantId().equals(merchantId)) {
                     continue;
                 }
+                CreateTrade request = trade.request;
                 if (trade.paidAt != null && !trade.paidAt.isBefore(from) && trade.paidAt.isBefore(to)) {
-                    csv.append("PAYMENT,").append(trade.request.outTradeNo()).append(',').append(trade.tradeNo)
-                        .append(",,").append(trade.captured).append(',').append(trade.paidAt).append('\n');
-                    lines++;
-                    payments += trade.captured;
+                    lines.add(new StatementLine("PAYMENT", request.outTradeNo(), trade.tradeNo, null, trade.captured,
+                            trade.paidAt, request.amount(), request.currency(), request.subject()));
                 }
                 for (Refund refund : trade.refunds) {
                     if (!refund.refundedAt().isBefore(from) && refund.refundedAt().isBefore(to)) {
-                        csv.append("REFUND,").append(trade.request.outTradeNo()).append(',').append(trade.tradeNo)
-                            .append(',').append(refund.refundNo()).append(',').append(refund.amount()).append(',')
-                            .append(refund.refundedAt()).append('\n');
-                        lines++;
-                        refunded += refund.amount();
+                        lines.add(new StatementLine("REFUND", request.outTradeNo(), trade.tradeNo, refund.refundNo(),
+                                refund.amount(), refund.refundedAt(), request.amount(), request.currency(),
+                                request.subject()));
                     }
                 }
             }
         }
-        csv.append("# total,lines=").append(lines).append(",payments=").append(payments).append(",refunds=")
+        return lines;
+    }
+
+    /** The zone whose midnight cuts the statements' days. */
+    java.time.ZoneId statementZone() {
+        return this.statementZone;
+    }
+
+    /**
+     * The merchant's statement of a day in the simulator's own format, as CSV: every capture and every refund made
+     * that day, and a closing line with the counts and totals a reader checks the lines against.
+     */
+    String statement(String merchantId, java.time.LocalDate day) {
+        StringBuilder csv = new StringBuilder("# statement,merchant=" + merchantId + ",date=" + day + "\n");
+        csv.append("type,out_trade_no,trade_no,refund_no,amount,time\n");
+        int count = 0;
+        long payments = 0;
+        long refunded = 0;
+        for (StatementLine line : statementLines(merchantId, day)) {
+            csv.append(line.type()).append(',').append(line.outTradeNo()).append(',').append(line.tradeNo())
+                .append(',').append(line.refundNo() != null ? line.refundNo() : "").append(',').append(line.amount())
+                .append(',').append(line.time()).append('\n');
+            count++;
+            if ("PAYMENT".equals(line.type())) {
+                payments += line.amount();
+            }
+            else {
+                refunded += line.amount();
+            }
+        }
+        csv.append("# total,lines=").append(count).append(",payments=").append(payments).append(",refunds=")
             .append(refunded).append('\n');
         return csv.toString();
     }
@@ -222,6 +270,8 @@ class Trades {
 
         final CreateTrade request;
 
+        final Protocol protocol;
+
         final String tradeNo;
 
         TradeStatus status = TradeStatus.WAIT_PAY;
@@ -242,8 +292,9 @@ class Trades {
 
         final List<Refund> refunds = new ArrayList<>();
 
-        TradeState(CreateTrade request, String tradeNo) {
+        TradeState(CreateTrade request, Protocol protocol, String tradeNo) {
             this.request = request;
+            this.protocol = protocol;
             this.tradeNo = tradeNo;
         }
 
