@@ -1,0 +1,8 @@
+/**
+ * Alipay: payment-service's {@link io.tally.payment.channel.PaymentChannel} through the channel's official
+ * SDK.
+ */
+@NullMarked
+package io.tally.payment.channel.alipay;
+
+import org.jspecify.annotations.NullMarked;
