@@ -139,7 +139,9 @@ public class PaymentService {
             this.events.publishEvent(new CloseRequested(payment.paymentNo()));
         }
         Payment created = get(payment.paymentNo());
-        if (created.status() != PaymentStatus.PAYING) {
+        // a trade that could not be closed yet (Alipay cannot close a QR code nobody scanned before it expires) leaves
+        // the payment PAYING while its close is retried: the order is cancelled all the same
+        if (created.status() != PaymentStatus.PAYING || this.orders.cancelled(orderNo)) {
             throw new NotPayableException(orderNo, "it was cancelled while its trade was being opened");
         }
         return new Created(created, started.isNew());

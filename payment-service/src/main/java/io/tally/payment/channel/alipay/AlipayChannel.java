@@ -193,10 +193,10 @@ public class AlipayChannel implements PaymentChannel {
     private static final Pattern PERIOD = Pattern
         .compile("#起始日期：\\[(\\d{4}年\\d{2}月\\d{2}日) 00:00:00\\]\\s*终止日期：\\[(\\d{4}年\\d{2}月\\d{2}日) 00:00:00\\]");
 
-    private static final Pattern TRADE_TOTAL = Pattern.compile("#交易合计：(\\d{1,9})笔(?:，商家实收共(-?\\d+(?:\\.\\d{1,2})?)元)?.*");
+    private static final Pattern TRADE_TOTAL = Pattern.compile("#交易合计：(\\d{1,9})笔(?:，商家实收共(-?\\d+(?:\\.\\d{1,2})?)元(?:，.*)?)?");
 
     private static final Pattern REFUND_TOTAL = Pattern
-        .compile("#退款合计：(\\d{1,9})笔(?:，商家实收退款共(-?\\d+(?:\\.\\d{1,2})?)元)?.*");
+        .compile("#退款合计：(\\d{1,9})笔(?:，商家实收退款共(-?\\d+(?:\\.\\d{1,2})?)元(?:，.*)?)?");
 
     private final String appId;
 
@@ -693,7 +693,8 @@ public class AlipayChannel implements PaymentChannel {
             if (row.startsWith("#")) {
                 if (row.startsWith("#账号：")) {
                     Matcher matcher = ACCOUNT.matcher(row);
-                    if (!matcher.matches() || !matcher.group(1).startsWith(sellerId)) {
+                    // Alipay's account of the seller's CNY bills: its PID followed by 0156
+                    if (!matcher.matches() || !matcher.group(1).equals(sellerId + "0156")) {
                         throw new IllegalArgumentException("The bill of " + day + " is not of our seller " + sellerId
                                 + ": " + row);
                     }

@@ -113,6 +113,9 @@ public class WechatChannel implements PaymentChannel {
     /** WeChat Pay's host, which the SDK's URLs name (and so do the download URLs of its bills). */
     static final String WECHAT_HOST = "api.mch.weixin.qq.com";
 
+    /** A bill's amount: yuan with at most two decimals, a sign only for the negative ones (fees). */
+    private static final java.util.regex.Pattern YUAN = java.util.regex.Pattern.compile("-?\\d{1,15}(\\.\\d{1,2})?");
+
     /** WeChat Pay's time zone: the offset of its RFC 3339 times and the zone of its bills' times. */
     static final ZoneId BEIJING = ZoneId.of("Asia/Shanghai");
 
@@ -551,7 +554,12 @@ public class WechatChannel implements PaymentChannel {
                         throw new IllegalArgumentException("Refund row " + number + " of the trade bill has no 商户退款单号");
                     }
                     // only a finished refund moved money; one still PROCESSING (or failed) is in a later bill, if ever
-                    if (refundStateColumn == null || "SUCCESS".equals(cells[refundStateColumn])) {
+                    String refundState = refundStateColumn == null ? "SUCCESS" : cells[refundStateColumn].strip();
+                    if (!java.util.Set.of("SUCCESS", "PROCESSING", "ABNORMAL", "CLOSED", "CHANGE").contains(refundState)) {
+                        throw new IllegalArgumentException("Refund row " + number + " of the trade bill has an unknown "
+                                + "退款状态 " + refundState);
+                    }
+                    if (refundState.equals("SUCCESS")) {
                         lines.add(new Statement.Line("REFUND", outTradeNo, tradeNo, refundNo, refundAmount, time));
                     }
                 }
@@ -562,8 +570,9 @@ public class WechatChannel implements PaymentChannel {
         Map<String, Integer> totalColumns = header(rows.get(summary));
         String[] totals = cells(rows.get(summary + 1), totalColumns.size(), summary + 2);
         String count = totals[column(totalColumns, "总交易单数")].strip();
-        if (!count.equals(Integer.toString(lines.size()))) {
-            throw new IllegalArgumentException("The trade bill of " + day + " has " + lines.size()
+        // the summary counts every row (an unfinished refund's too), as its totals add up every row's amounts
+        if (!count.equals(Integer.toString(summary - 1))) {
+            throw new IllegalArgumentException("The trade bill of " + day + " has " + (summary - 1)
                     + " rows where its summary says " + count + ": it may be cut short");
         }
         agree(totals, totalColumns, "应结订单总金额", settled, summary + 2);
@@ -624,6 +633,10 @@ public class WechatChannel implements PaymentChannel {
 
     /** An amount in yuan (at most two decimals) as fen, exactly. */
     private static long fen(String yuan, int row, String column) {
+        if (!YUAN.matcher(yuan.strip()).matches()) {
+            throw new IllegalArgumentException("Row " + row + " of the trade bill has a " + column
+                    + " that is not an amount of yuan to the fen: " + yuan);
+        }
         try {
             return new BigDecimal(yuan.strip()).movePointRight(2).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
         }
