@@ -5,7 +5,11 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.FieldSource;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -18,9 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * without an answer is queried at the deadline shown to the user (and again in the grace), whatever its regular
  * schedule says (an hour, in this system).
  */
+@ParameterizedClass(name = "through {0}")
+@FieldSource("io.tally.flow.FlowFixtures#CHANNELS")
 class DeadlineQueryTests {
 
     private final FlowFixtures system = FlowFixtures.deadlineSystem();
+
+    /** The channel this class's payments go through. */
+    @Parameter
+    String channel;
+
+    @BeforeEach
+    void payThroughTheChannel() {
+        this.system.useChannel(this.channel);
+    }
 
     @org.junit.jupiter.api.AfterAll
     static void releaseTheSystem() {

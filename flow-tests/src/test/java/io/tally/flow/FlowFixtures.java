@@ -49,6 +49,26 @@ final class FlowFixtures implements Endpoints {
     /** The grace after the shown deadline before an unpaid order is cancelled. */
     static final Duration CANCEL_GRACE = Duration.ofSeconds(1);
 
+    /**
+     * The channels the flow tests run through (every flow system has all three enabled, each against the simulator
+     * speaking its protocol); {@code -Dflow.channels=wechat} runs them through fewer.
+     */
+    static final List<String> CHANNELS = List.of(System.getProperty("flow.channels", "simulator,alipay,wechat").split(","));
+
+    /** Our Alipay app and seller (PID) at the simulator. */
+    static final String ALIPAY_APP_ID = "2021000000000001";
+
+    static final String ALIPAY_SELLER_ID = "2088000000000001";
+
+    /** Our WeChat Pay merchant, app and API certificate serial number at the simulator. */
+    static final String WECHAT_MCHID = "1900000001";
+
+    static final String WECHAT_APPID = "wx0000000000000001";
+
+    static final String WECHAT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+
+    static final String WECHAT_PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012026120600000000000001";
+
     static final String OPERATOR = "Basic " + Base64.getEncoder()
         .encodeToString(("operator:" + ServiceTestProperties.OPERATOR_PASSWORD).getBytes(StandardCharsets.UTF_8));
 
@@ -96,6 +116,12 @@ final class FlowFixtures implements Endpoints {
 
     final JsonMapper json = JsonMapper.builder().build();
 
+    /** Writes notifications as each channel sends them. */
+    final Notifier notifier;
+
+    /** The channel payments are made through ({@link #useChannel}); the simulator's own protocol unless set. */
+    private volatile String channel = "simulator";
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private FlowFixtures(Duration paymentWindow, List<String> paymentSettings) throws IOException {
@@ -108,6 +134,9 @@ final class FlowFixtures implements Endpoints {
         Path merchantPrivate = Files.writeString(keys.resolve("merchant-private.pem"), PemKeys.pem(merchant.getPrivate()));
         Path channelPrivate = Files.writeString(keys.resolve("channel-private.pem"), PemKeys.pem(this.channelKeys.getPrivate()));
         Path channelPublic = Files.writeString(keys.resolve("channel-public.pem"), PemKeys.pem(this.channelKeys.getPublic()));
+        // WeChat Pay's API v3 key: 32 characters, a secret of this run
+        String apiV3Key = UUID.randomUUID().toString().replace("-", "");
+        this.notifier = new Notifier(ALIPAY_SELLER_ID, WECHAT_APPID, WECHAT_PUBLIC_KEY_ID, apiV3Key);
         int gatewayPort = freePort();
         int paymentPort = freePort();
         this.gatewayUrl = "http://127.0.0.1:" + gatewayPort;
@@ -116,6 +145,15 @@ final class FlowFixtures implements Endpoints {
                 "--gateway.private-key-location=file:" + channelPrivate, "--gateway.merchants[0].id=M100",
                 "--gateway.merchants[0].public-key=" + PemKeys.pem(merchant.getPublic()),
                 "--gateway.callback-retry-delays=200ms,500ms,1s,2s,4s",
+                "--gateway.alipay.apps[0].app-id=" + ALIPAY_APP_ID, "--gateway.alipay.apps[0].seller-id=" + ALIPAY_SELLER_ID,
+                "--gateway.alipay.apps[0].public-key=" + PemKeys.pem(merchant.getPublic()),
+                "--gateway.alipay.notify-retry-delays=200ms,500ms,1s,2s,4s",
+                "--gateway.wechat.public-key-id=" + WECHAT_PUBLIC_KEY_ID,
+                "--gateway.wechat.merchants[0].mchid=" + WECHAT_MCHID, "--gateway.wechat.merchants[0].appid=" + WECHAT_APPID,
+                "--gateway.wechat.merchants[0].serial-no=" + WECHAT_SERIAL,
+                "--gateway.wechat.merchants[0].public-key=" + PemKeys.pem(merchant.getPublic()),
+                "--gateway.wechat.merchants[0].api-v3-key=" + apiV3Key,
+                "--gateway.wechat.notify-retry-delays=200ms,500ms,1s,2s,4s",
                 // The services' libraries share this class path; the simulator alone has none of them.
                 "--spring.autoconfigure.exclude=" + String.join(",",
                         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
@@ -142,6 +180,20 @@ final class FlowFixtures implements Endpoints {
                 "--payment.channel.merchant-private-key=file:" + merchantPrivate,
                 "--payment.channel.channel-public-key=file:" + channelPublic,
                 "--payment.channel.notify-url=" + this.paymentUrl + "/api/payments/callbacks",
+                "--payment.alipay.enabled=true", "--payment.alipay.server-url=" + this.gatewayUrl + "/alipay/gateway.do",
+                "--payment.alipay.app-id=" + ALIPAY_APP_ID, "--payment.alipay.seller-id=" + ALIPAY_SELLER_ID,
+                "--payment.alipay.app-private-key=file:" + merchantPrivate,
+                "--payment.alipay.alipay-public-key=file:" + channelPublic,
+                "--payment.alipay.notify-url=" + this.paymentUrl + "/api/payments/callbacks/alipay",
+                // the payment windows here are seconds long: a QR code nobody scanned is closed a second after expiry
+                "--payment.alipay.expiry-margin=1s",
+                "--payment.wechat.enabled=true", "--payment.wechat.base-url=" + this.gatewayUrl,
+                "--payment.wechat.mchid=" + WECHAT_MCHID, "--payment.wechat.appid=" + WECHAT_APPID,
+                "--payment.wechat.merchant-serial-number=" + WECHAT_SERIAL,
+                "--payment.wechat.merchant-private-key=file:" + merchantPrivate,
+                "--payment.wechat.public-key-id=" + WECHAT_PUBLIC_KEY_ID,
+                "--payment.wechat.public-key=file:" + channelPublic, "--payment.wechat.api-v3-key=" + apiV3Key,
+                "--payment.wechat.notify-url=" + this.paymentUrl + "/api/payments/callbacks/wechat",
                 "--payment.reconciliation.enabled=false", "--payment.checks.poll=100ms"));
         payment.addAll(paymentSettings);
         this.payment = start(PaymentApplication.application(), common, payment.toArray(String[]::new));
@@ -155,9 +207,12 @@ final class FlowFixtures implements Endpoints {
         return started("callbacks", PAYMENT_WINDOW, LATE_QUERIES);
     }
 
-    /** A third running system, for reconciliation: only its own trades are in its channel's statements. */
-    static FlowFixtures reconciliationSystem() {
-        return started("reconciliation", PAYMENT_WINDOW, FAST_CHECKS);
+    /**
+     * A running system for reconciliation through one channel: only that channel's test's trades are in its
+     * statements.
+     */
+    static FlowFixtures reconciliationSystem(String channel) {
+        return started("reconciliation-" + channel, PAYMENT_WINDOW, FAST_CHECKS);
     }
 
     /**
@@ -346,7 +401,10 @@ final class FlowFixtures implements Endpoints {
             }
             else {
                 String text = body instanceof String s ? s : this.json.writeValueAsString(body);
-                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(text));
+                if (!headers.containsKey("Content-Type")) {
+                    request.header("Content-Type", "application/json");
+                }
+                request.method(method, HttpRequest.BodyPublishers.ofString(text));
             }
             HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             String text = response.body().trim();
@@ -403,8 +461,126 @@ final class FlowFixtures implements Endpoints {
         return send("GET", this.orderUrl + "/api/users/" + userId + "/coupons", null, Map.of()).body();
     }
 
+    /**
+     * Makes the following payments through this channel. Test classes parameterised by channel set it before each
+     * test; the flow systems are shared, and their tests run one at a time.
+     */
+    void useChannel(String channel) {
+        this.channel = channel;
+    }
+
+    /** The channel payments are made through now. */
+    String channel() {
+        return this.channel;
+    }
+
+    /**
+     * An exchange with the channel as the tests compare them across protocols: what was asked ({@code CREATE},
+     * {@code QUERY}, {@code CLOSE}, {@code REFUND}, {@code REFUND_QUERY}, {@code STATEMENT}, {@code CALLBACK}) and
+     * what came of it ({@code OK}; {@code UNKNOWN}: the channel knows no such trade; {@code PAID}: a close of a paid
+     * trade; {@code FAILED}: the channel failed or was not reached; {@code REFUSED}), read from the exchange log in
+     * the protocol's own terms.
+     */
+    record Call(String kind, String outcome) {
+
+        @Override
+        public String toString() {
+            return this.kind + " " + this.outcome;
+        }
+    }
+
+    /** An exchange-log entry as a {@link Call}. */
+    Call call(JsonNode exchange) {
+        String endpoint = exchange.path("endpoint").asString("");
+        String method = exchange.path("method").asString("");
+        int status = exchange.path("responseStatus").asInt(0);
+        String body = exchange.path("responseBody").asString("");
+        if ("INBOUND".equals(exchange.path("direction").asString())) {
+            boolean acknowledged = (status == 200 && "success".equals(body.trim())) || status == 204;
+            return new Call("CALLBACK", acknowledged ? "OK" : status >= 500 ? "FAILED" : "REFUSED");
+        }
+        int methodAt = endpoint.indexOf("method=");
+        if (methodAt >= 0) {
+            String name = endpoint.substring(methodAt + "method=".length());
+            String kind = switch (name) {
+                case "alipay.trade.precreate" -> "CREATE";
+                case "alipay.trade.query" -> "QUERY";
+                case "alipay.trade.close" -> "CLOSE";
+                case "alipay.trade.refund" -> "REFUND";
+                case "alipay.trade.fastpay.refund.query" -> "REFUND_QUERY";
+                default -> "STATEMENT";
+            };
+            if (status != 200 || body.isBlank()) {
+                return new Call(kind, "FAILED");
+            }
+            JsonNode answer = this.json.readTree(body).path(name.replace('.', '_') + "_response");
+            String code = answer.path("code").asString("");
+            String subCode = answer.path("sub_code").asString("");
+            return new Call(kind, switch (code) {
+                case "10000" -> "OK";
+                case "20000" -> "FAILED";
+                default -> subCode.equals("ACQ.TRADE_NOT_EXIST") ? "UNKNOWN"
+                        : subCode.equals("ACQ.TRADE_STATUS_ERROR") ? "PAID" : "REFUSED";
+            });
+        }
+        String kind;
+        if (endpoint.endsWith("/close")) {
+            kind = "CLOSE";
+        }
+        else if (endpoint.startsWith("/gateway/refunds") || (endpoint.startsWith("/v3/refund/") && "POST".equals(method))) {
+            kind = "REFUND";
+        }
+        else if (endpoint.startsWith("/v3/refund/")) {
+            kind = "REFUND_QUERY";
+        }
+        else if (endpoint.startsWith("/gateway/statements") || endpoint.contains("bill")) {
+            kind = "STATEMENT";
+        }
+        else if ("POST".equals(method)) {
+            kind = "CREATE";
+        }
+        else {
+            kind = "QUERY";
+        }
+        String outcome;
+        if (status == 0 || status >= 500) {
+            outcome = "FAILED";
+        }
+        else if (status == 404) {
+            outcome = "UNKNOWN";
+        }
+        else if (body.contains("ALREADY_PAID") || body.contains("ORDERPAID")) {
+            outcome = "PAID";
+        }
+        else {
+            outcome = status < 300 ? "OK" : "REFUSED";
+        }
+        return new Call(kind, outcome);
+    }
+
+    /** Our merchant identity at the channel payments go through now, as its notifications name it. */
+    String merchantId() {
+        return switch (this.channel) {
+            case "alipay" -> ALIPAY_APP_ID;
+            case "wechat" -> WECHAT_MCHID;
+            default -> "M100";
+        };
+    }
+
+    /** Sends a notification to payment-service as its channel would. */
+    Answer notify(Notifier.Sent sent) {
+        return notify(sent.path(), sent);
+    }
+
+    /** Sends a notification to payment-service at another spelling of its endpoint's path. */
+    Answer notify(String path, Notifier.Sent sent) {
+        Map<String, String> headers = new java.util.HashMap<>(sent.headers());
+        headers.put("Content-Type", sent.contentType());
+        return send("POST", this.paymentUrl + path, sent.body(), headers);
+    }
+
     Answer createPayment(String orderNo) {
-        return send("POST", this.paymentUrl + "/api/payments", Map.of("orderNo", orderNo),
+        return send("POST", this.paymentUrl + "/api/payments", Map.of("orderNo", orderNo, "channel", this.channel),
                 Map.of("Idempotency-Key", UUID.randomUUID().toString()));
     }
 

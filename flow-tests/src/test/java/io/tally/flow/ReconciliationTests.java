@@ -8,7 +8,10 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.FieldSource;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -22,18 +25,35 @@ import static org.awaitility.Awaitility.await;
  * an operator, holds the one at the cut-off over to the next day, and records the operator's decision. Money
  * captured after a close and refunded reconciles clean.
  */
+@ParameterizedClass(name = "through {0}")
+@FieldSource("io.tally.flow.FlowFixtures#CHANNELS")
 class ReconciliationTests {
 
     private static final Duration CONVERGED = Duration.ofSeconds(60);
 
-    private final FlowFixtures system = FlowFixtures.reconciliationSystem();
+    /** The channel this class's payments go through. */
+    private final String channel;
 
-    @org.junit.jupiter.api.AfterAll
-    static void releaseTheSystem() {
-        FlowFixtures.release(FlowFixtures.reconciliationSystem());
+    /** A system per channel: a run reconciles the whole day, so another channel's run would see this one's trades. */
+    private final FlowFixtures system;
+
+    ReconciliationTests(String channel) {
+        this.channel = channel;
+        this.system = FlowFixtures.reconciliationSystem(channel);
+        this.payments = this.system.jdbc(this.system.payment);
     }
 
-    private final JdbcTemplate payments = this.system.jdbc(this.system.payment);
+    @BeforeEach
+    void payThroughTheChannel() {
+        this.system.useChannel(this.channel);
+    }
+
+    @org.junit.jupiter.params.AfterParameterizedClassInvocation
+    static void releaseTheSystem(String channel) {
+        FlowFixtures.release(FlowFixtures.reconciliationSystem(channel));
+    }
+
+    private final JdbcTemplate payments;
 
     @Test
     void findsExactlyTheInjectedDifferencesRepairsTheSafeOneAndParksTheOthers() {
@@ -41,27 +61,11 @@ class ReconciliationTests {
         String a = paidPayment("a");
         LocalDate day = Instant.parse(this.system.ledger(a).get("paidAt").asString()).atZone(ZoneOffset.UTC).toLocalDate();
 
-        // B: closed here on the user's cancel, yet captured at the channel afterwards, without callback.
-        String bOrder = awaitingOrder("b");
-        String b = createPayment(bOrder);
-        this.system.cancel(bOrder);
-        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(b).get("status").asString()));
-        this.system.faults(Map.of("captureAfterClose", true, "captureWithoutCallback", true));
-        assertThat(this.system.pay(b, null).status()).isEqualTo(200);
-        this.system.faults(Map.of());
-
-        // I: closed here on the user's cancel, captured at the channel afterwards, and its callback says so: refunded
-        // here with the captured amount recorded, so it reconciles clean (it used to be a false AMOUNT_MISMATCH).
-        String iOrder = awaitingOrder("i");
-        String i = createPayment(iOrder);
-        this.system.cancel(iOrder);
-        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(i).get("status").asString()));
-        this.system.faults(Map.of("captureAfterClose", true));
-        assertThat(this.system.pay(i, null).status()).isEqualTo(200);
-        this.system.faults(Map.of());
-        await().atMost(CONVERGED).until(() -> refundStatus(i).equals("SUCCEEDED"));
-        assertThat(this.payments.queryForObject("SELECT captured_amount FROM payment WHERE payment_no = ?", Long.class, i))
-            .isEqualTo(300);
+        // B and I need a trade the channel closes before it is paid, then takes money for all the same. Alipay
+        // cannot close a QR trade nobody scanned (it does not know it), and a scanned one is paid: neither happens.
+        boolean closesUnpaid = !this.channel.equals("alipay");
+        String b = closesUnpaid ? capturedAfterCloseWithoutCallback() : null;
+        String i = closesUnpaid ? capturedAfterCloseWithItsCallback() : null;
 
         // C and G: a success here that the channel never captured (a local bug), G close to the day's end.
         String c = unpaidPayment("c");
@@ -105,19 +109,26 @@ class ReconciliationTests {
             found.add(difference.get("outTradeNo").asString() + " " + difference.get("kind").asString() + " "
                     + difference.get("status").asString());
         }
-        assertThat(found).containsExactlyInAnyOrder(b + " MISSING_LOCAL REPAIRED", c + " MISSING_AT_CHANNEL OPEN",
+        java.util.List<String> expected = new java.util.ArrayList<>(java.util.List.of(c + " MISSING_AT_CHANNEL OPEN",
                 d + " AMOUNT_MISMATCH OPEN", e + " STATUS_MISMATCH OPEN", f + " REFUND_MISMATCH OPEN",
-                g + " MISSING_AT_CHANNEL HELD_OVER", h + " MISSING_LOCAL OPEN");
+                g + " MISSING_AT_CHANNEL HELD_OVER", h + " MISSING_LOCAL OPEN"));
+        if (b != null) {
+            expected.add(b + " MISSING_LOCAL REPAIRED");
+        }
+        assertThat(found).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(report.get("run").get("differences").asInt()).isEqualTo(5);
-        assertThat(report.get("run").get("repaired").asInt()).isEqualTo(1);
+        assertThat(report.get("run").get("repaired").asInt()).isEqualTo(b != null ? 1 : 0);
         assertThat(report.get("run").get("heldOver").asInt()).isEqualTo(1);
 
-        // The repair went through the state machine: the capture after close is refunded, once.
-        await().atMost(CONVERGED).untilAsserted(() -> {
-            assertThat(this.system.payment(b).get("status").asString()).isEqualTo("REFUNDED");
-            assertThat(this.system.ledger(b).get("refunded").asLong()).isEqualTo(300);
-        });
-        assertThat(this.system.ledger(b).get("refunds")).hasSize(1);
+        if (b != null) {
+            // The repair went through the state machine: the capture after close is refunded, once.
+            await().atMost(CONVERGED).untilAsserted(() -> {
+                assertThat(this.system.payment(b).get("status").asString()).isEqualTo("REFUNDED");
+                assertThat(this.system.ledger(b).get("refunded").asLong()).isEqualTo(300);
+            });
+            assertThat(this.system.ledger(b).get("refunds")).hasSize(1);
+            assertThat(i).as("captured after its close, refunded with its callback: not a difference").isNotNull();
+        }
 
         // An operator resolves C with a recorded decision; once.
         long cId = differenceId(report, c);
@@ -144,6 +155,36 @@ class ReconciliationTests {
         assertThat(this.system.admin("GET", "/api/admin/reconciliations", null).body()).hasSize(2);
         assertThat(this.system.send("GET", this.system.paymentUrl + "/api/admin/reconciliations", null, Map.of()).status())
             .isEqualTo(401);
+    }
+
+    /** B: closed here on the user's cancel, yet captured at the channel afterwards, without callback. */
+    private String capturedAfterCloseWithoutCallback() {
+        String bOrder = awaitingOrder("b");
+        String b = createPayment(bOrder);
+        this.system.cancel(bOrder);
+        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(b).get("status").asString()));
+        this.system.faults(Map.of("captureAfterClose", true, "captureWithoutCallback", true));
+        assertThat(this.system.pay(b, null).status()).isEqualTo(200);
+        this.system.faults(Map.of());
+        return b;
+    }
+
+    /**
+     * I: closed here on the user's cancel, captured at the channel afterwards, and its callback says so: refunded
+     * here with the captured amount recorded, so it reconciles clean (it used to be a false AMOUNT_MISMATCH).
+     */
+    private String capturedAfterCloseWithItsCallback() {
+        String iOrder = awaitingOrder("i");
+        String i = createPayment(iOrder);
+        this.system.cancel(iOrder);
+        await().atMost(CONVERGED).until(() -> "CLOSED".equals(this.system.payment(i).get("status").asString()));
+        this.system.faults(Map.of("captureAfterClose", true));
+        assertThat(this.system.pay(i, null).status()).isEqualTo(200);
+        this.system.faults(Map.of());
+        await().atMost(CONVERGED).until(() -> refundStatus(i).equals("SUCCEEDED"));
+        assertThat(this.payments.queryForObject("SELECT captured_amount FROM payment WHERE payment_no = ?", Long.class, i))
+            .isEqualTo(300);
+        return i;
     }
 
     /** Creates and pays a trade at the channel, signed as our merchant, that payment-service knows nothing of. */
