@@ -26,7 +26,8 @@ public final class Cli {
         String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
         switch (command) {
             case "demo" -> System.exit((options.containsKey("attach") ? Demo.attached(options)
-                    : Demo.run(home, Integer.parseInt(options.getOrDefault("base-port", "18081")))) ? 0 : 1);
+                    : Demo.run(home, Integer.parseInt(options.getOrDefault("base-port", "18081")),
+                            channels(options.getOrDefault("channel", "simulator")))) ? 0 : 1);
             case "soak" -> {
                 SystemRun.Config defaults = new SystemRun.Config(Integer.parseInt(options.getOrDefault("orders", "10000")),
                         Integer.parseInt(options.getOrDefault("clients", "16")), !"false".equals(options.get("chaos")));
@@ -65,7 +66,7 @@ public final class Cli {
                 System.exit(report.holds() ? 0 : 1);
             }
             default -> {
-                System.err.println("usage: demo [--base-port=N] | soak [--orders=N] [--clients=N] [--chaos=false] "
+                System.err.println("usage: demo [--base-port=N] [--channel=simulator|alipay|wechat|all] | soak [--orders=N] [--clients=N] [--chaos=false] "
                         + "[--window-seconds=N] [--min-paid-share=0.9] [--convergence-minutes=N] "
                         + "[--scenarios=broker-outage,poison,database-restart,broker-node-kill,production|all|none] "
                         + "[--instances=1|2] [--broker-nodes=1|3] [--sabotage=PAYMENT_STAYS_DOWN|PAYMENT_TAKES_NO_MONEY] "
@@ -94,5 +95,10 @@ public final class Cli {
             }
         }
         return set;
+    }
+
+    /** {@code --channel}: simulator, alipay, wechat, or all (each order's payment through them in turn). */
+    static java.util.List<String> channels(String option) {
+        return "all".equals(option) ? Cluster.CHANNELS : java.util.List.of(option.split(","));
     }
 }

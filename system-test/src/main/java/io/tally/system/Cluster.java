@@ -127,6 +127,8 @@ public final class Cluster implements Endpoints, AutoCloseable {
      */
     static final Map<String, List<Duration>> SCHEDULES = Map.of(
             "gateway.callback-retry-delays", seconds(1, 2, 4, 8, 15, 30),
+            "gateway.alipay.notify-retry-delays", seconds(1, 2, 4, 8, 15, 30),
+            "gateway.wechat.notify-retry-delays", seconds(1, 2, 4, 8, 15, 30),
             "tally.topology.retry-delays", seconds(1, 3),
             "tally.dead-letters.redrive-delays", seconds(5, 10, 30),
             "payment.checks.query-delays", seconds(4, 2, 4),
@@ -472,6 +474,48 @@ public final class Cluster implements Endpoints, AutoCloseable {
         };
     }
 
+    /** Our Alipay app and seller at the simulator (the demo's; config/test-keys holds their keys). */
+    static final String ALIPAY_APP_ID = "2021000000000001";
+
+    static final String ALIPAY_SELLER_ID = "2088000000000001";
+
+    /** Our WeChat Pay merchant, app, API key serial number, and WeChat Pay's public key id, at the simulator. */
+    static final String WECHAT_MCHID = "1900000001";
+
+    static final String WECHAT_APPID = "wx0000000000000001";
+
+    static final String WECHAT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+
+    static final String WECHAT_PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012026120600000000000001";
+
+    /** The payment channels every run has enabled, each against the simulator speaking its protocol. */
+    public static final List<String> CHANNELS = List.of("simulator", "alipay", "wechat");
+
+    /** The demo's WeChat Pay API v3 key, from config/test-keys (a published test secret, never a real one). */
+    private String wechatApiV3Key() {
+        try {
+            return Files.readString(this.home.resolve("config/test-keys/wechat-api-v3-key.txt")).strip();
+        }
+        catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    private volatile List<String> channels = CHANNELS;
+
+    /** Makes payments through these channels only (the demo's {@code --channel}); all three unless set. */
+    public void useChannels(List<String> channels) {
+        if (channels.isEmpty() || !CHANNELS.containsAll(channels)) {
+            throw new IllegalArgumentException("Channels are among " + CHANNELS + ": " + channels);
+        }
+        this.channels = List.copyOf(channels);
+    }
+
+    @Override
+    public List<String> channels() {
+        return this.channels;
+    }
+
     private void startProcess(Instance instance) {
         Service service = instance.service();
         Path jar = this.home.resolve(service.module() + "/target/" + service.module() + "-0.1.0-SNAPSHOT-exec.jar");
@@ -488,7 +532,18 @@ public final class Cluster implements Endpoints, AutoCloseable {
             case GATEWAY -> args.addAll(List.of("--gateway.private-key-location=file:" + keys + "/channel-private.pem",
                     "--gateway.merchants[0].id=M100",
                     "--gateway.merchants[0].public-key-location=file:" + keys + "/merchant-public.pem",
-                    schedule("gateway.callback-retry-delays")));
+                    schedule("gateway.callback-retry-delays"),
+                    // Alipay's and WeChat Pay's protocols, with the same demo keys (config/test-keys/README.md)
+                    "--gateway.alipay.apps[0].app-id=" + ALIPAY_APP_ID, "--gateway.alipay.apps[0].seller-id=" + ALIPAY_SELLER_ID,
+                    "--gateway.alipay.apps[0].public-key-location=file:" + keys + "/merchant-public.pem",
+                    schedule("gateway.alipay.notify-retry-delays"),
+                    "--gateway.wechat.public-key-id=" + WECHAT_PUBLIC_KEY_ID,
+                    "--gateway.wechat.merchants[0].mchid=" + WECHAT_MCHID,
+                    "--gateway.wechat.merchants[0].appid=" + WECHAT_APPID,
+                    "--gateway.wechat.merchants[0].serial-no=" + WECHAT_SERIAL,
+                    "--gateway.wechat.merchants[0].public-key-location=file:" + keys + "/merchant-public.pem",
+                    "--gateway.wechat.merchants[0].api-v3-key=" + wechatApiV3Key(),
+                    schedule("gateway.wechat.notify-retry-delays")));
             case INVENTORY, ORDER, PAYMENT -> {
                 args.addAll(List.of("--spring.datasource.url=" + jdbcUrl(database(service)),
                         "--spring.datasource.username=" + this.dbUser, "--spring.datasource.password=" + this.dbPassword,
@@ -507,6 +562,21 @@ public final class Cluster implements Endpoints, AutoCloseable {
                             "--payment.channel.merchant-private-key=file:" + keys + "/merchant-private.pem",
                             "--payment.channel.channel-public-key=file:" + keys + "/channel-public.pem",
                             "--payment.channel.notify-url=" + url(instance) + "/api/payments/callbacks",
+                            "--payment.alipay.enabled=true",
+                            "--payment.alipay.server-url=" + url(Service.GATEWAY) + "/alipay/gateway.do",
+                            "--payment.alipay.app-id=" + ALIPAY_APP_ID, "--payment.alipay.seller-id=" + ALIPAY_SELLER_ID,
+                            "--payment.alipay.app-private-key=file:" + keys + "/merchant-private.pem",
+                            "--payment.alipay.alipay-public-key=file:" + keys + "/channel-public.pem",
+                            "--payment.alipay.notify-url=" + url(instance) + "/api/payments/callbacks/alipay",
+                            "--payment.alipay.expiry-margin=2s",
+                            "--payment.wechat.enabled=true", "--payment.wechat.base-url=" + url(Service.GATEWAY),
+                            "--payment.wechat.mchid=" + WECHAT_MCHID, "--payment.wechat.appid=" + WECHAT_APPID,
+                            "--payment.wechat.merchant-serial-number=" + WECHAT_SERIAL,
+                            "--payment.wechat.merchant-private-key=file:" + keys + "/merchant-private.pem",
+                            "--payment.wechat.public-key-id=" + WECHAT_PUBLIC_KEY_ID,
+                            "--payment.wechat.public-key=file:" + keys + "/channel-public.pem",
+                            "--payment.wechat.api-v3-key=" + wechatApiV3Key(),
+                            "--payment.wechat.notify-url=" + url(instance) + "/api/payments/callbacks/wechat",
                             schedule("payment.checks.query-delays"), "--payment.checks.query-max-attempts=40",
                             schedule("payment.checks.refund-delays"), "--payment.checks.poll=200ms",
                             "--payment.checks.lease=15s"));

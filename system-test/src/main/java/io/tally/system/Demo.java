@@ -62,6 +62,8 @@ final class Demo {
     /** The story on the services docker compose started. */
     static boolean attached(Map<String, String> options) throws Exception {
         Cluster cluster = Cluster.attached(options.get("operator-password"));
+        cluster.useChannels(Cli.channels(options.getOrDefault("channel", "simulator")));
+        say("Payments go through " + String.join(", ", cluster.channels()) + " (the simulator speaks each protocol)");
         say("Waiting for the services of docker compose to be healthy");
         cluster.start();
         say("All four are healthy. Payment window and grace are ORDER_PAYMENT_WINDOW and ORDER_CANCEL_GRACE of .env; "
@@ -69,12 +71,14 @@ final class Demo {
         return new Demo(cluster, options, duration(options.getOrDefault("cancel-grace", "1m"))).tell();
     }
 
-    static boolean run(Path home, int basePort) throws Exception {
+    static boolean run(Path home, int basePort, List<String> channels) throws Exception {
         Cluster.Settings settings = new Cluster.Settings(basePort, Duration.ofSeconds(12), Duration.ofSeconds(3),
                 "demo-" + UUID.randomUUID().toString().substring(0, 8),
                 // regular queries late enough that only the one at the deadline can find Dave's payment
                 List.of("--payment.checks.query-delays=40s,10s,20s"), false);
         try (Cluster cluster = new Cluster(home, settings)) {
+            cluster.useChannels(channels);
+            say("Payments go through " + String.join(", ", channels) + " (the simulator speaks each protocol)");
             say("Starting the gateway simulator, inventory, order and payment services on "
                     + (basePort > 0 ? "ports " + basePort + "-" + (basePort + 3) : "free ports") + " (logs: " + cluster.logs() + ")");
             cluster.start();

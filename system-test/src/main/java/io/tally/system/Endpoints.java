@@ -15,6 +15,14 @@ public interface Endpoints {
     /** The base URL of a service, as in {@code http://127.0.0.1:8081}. */
     String url(Service service);
 
+    /**
+     * The payment channels payments are made through, in turn by order ({@link PublicApi#channelOf}); the
+     * simulator's own protocol unless the system says otherwise.
+     */
+    default java.util.List<String> channels() {
+        return java.util.List.of("simulator");
+    }
+
     /** The password of the operator account. */
     String operatorPassword();
 

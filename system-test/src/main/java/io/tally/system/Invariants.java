@@ -110,9 +110,15 @@ public final class Invariants {
     static final String DEAD_LETTERS = """
             SELECT status, COUNT(*), SUM(reason IS NULL OR reason = '') FROM tally_dead_letter GROUP BY status""";
 
+    /**
+     * Every refund request payment-service sent, whatever the channel: the simulator's {@code POST /gateway/refunds},
+     * WeChat Pay's {@code POST /v3/refund/domestic/refunds}, Alipay's {@code alipay.trade.refund}.
+     */
     static final String REFUND_REQUESTS = """
-            SELECT out_trade_no, refund_no, response_status, response_body, error FROM channel_exchange
-            WHERE direction = 'OUTBOUND' AND endpoint = '/gateway/refunds'""";
+            SELECT out_trade_no, refund_no, response_status, response_body, error, endpoint FROM channel_exchange
+            WHERE direction = 'OUTBOUND' AND (endpoint = '/gateway/refunds'
+                OR (method = 'POST' AND endpoint = '/v3/refund/domestic/refunds')
+                OR endpoint LIKE '%?method=alipay.trade.refund')""";
 
     static final String CALLBACK_OUTCOMES = "SELECT out_trade_no, outcome FROM channel_callback";
 
@@ -599,10 +605,10 @@ public final class Invariants {
             try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(REFUND_REQUESTS)) {
                 while (rs.next()) {
                     int status = rs.getInt(3);
-                    boolean ok = !rs.wasNull() && status >= 200 && status < 300 && rs.getString(5) == null;
-                    String body = rs.getString(4);
+                    boolean answered = !rs.wasNull() && status >= 200 && status < 300 && rs.getString(5) == null;
+                    String identity = answered ? refundIdentity(rs.getString(6), rs.getString(2), rs.getString(4)) : null;
                     refunds.computeIfAbsent(rs.getString(1), t -> new ArrayList<>())
-                        .add(new RefundRequest(rs.getString(2), ok, ok ? refundIdentity(body) : ""));
+                        .add(new RefundRequest(rs.getString(2), identity != null, identity != null ? identity : ""));
                 }
             }
             try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(CALLBACK_OUTCOMES)) {
@@ -619,15 +625,29 @@ public final class Invariants {
         return tables;
     }
 
-    /** The refund an answer describes: its number, trade, amount and time, whatever the order of the fields. */
-    private String refundIdentity(@Nullable String body) {
+    /**
+     * The refund a channel's answer confirms: its number, trade, amount and time, whatever the order of the fields;
+     * {@code null} when the answer confirms none (Alipay answers a refusal with HTTP 200 and a code other than
+     * 10000; WeChat Pay answers a refund still in progress as {@code PROCESSING}).
+     */
+    private @Nullable String refundIdentity(String endpoint, @Nullable String refundNo, @Nullable String body) {
         if (body == null) {
-            return "";
+            return null;
         }
         try {
-            JsonNode refund = this.api.json.readTree(body);
-            return refund.path("refundNo").asString() + "/" + refund.path("outTradeNo").asString() + "/"
-                    + refund.path("amount").asString() + "/" + refund.path("refundedAt").asString();
+            JsonNode answer = this.api.json.readTree(body);
+            if (endpoint.contains("method=alipay.trade.refund")) {
+                JsonNode refund = answer.path("alipay_trade_refund_response");
+                return "10000".equals(refund.path("code").asString()) ? refundNo + "/" + refund.path("out_trade_no").asString()
+                        + "/" + refund.path("refund_fee").asString() + "/" + refund.path("gmt_refund_pay").asString() : null;
+            }
+            if (endpoint.startsWith("/v3/")) {
+                return "SUCCESS".equals(answer.path("status").asString()) ? answer.path("out_refund_no").asString() + "/"
+                        + answer.path("out_trade_no").asString() + "/" + answer.path("amount").path("refund").asString()
+                        + "/" + answer.path("success_time").asString() : null;
+            }
+            return answer.path("refundNo").asString() + "/" + answer.path("outTradeNo").asString() + "/"
+                    + answer.path("amount").asString() + "/" + answer.path("refundedAt").asString();
         }
         catch (tools.jackson.core.JacksonException ex) {
             return body;

@@ -97,6 +97,15 @@ public final class PublicApi {
             .encodeToString(("operator:" + endpoints.operatorPassword()).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The channel the order's payments go through: the system's channels in turn, by the order's number, so that
+     * every attempt for one order asks the same channel.
+     */
+    public String channelOf(String orderNo) {
+        java.util.List<String> channels = this.endpoints.channels();
+        return channels.get(Math.floorMod(orderNo.hashCode(), channels.size()));
+    }
+
     /** One call, no retry, within 20 s. */
     public Answer call(String method, Service service, String path, Object body, Map<String, String> headers) {
         try {
@@ -235,7 +244,7 @@ public final class PublicApi {
      * is down (within {@code atMost}); answers the payment, a refusal (4xx) or the last failure.
      */
     public Answer createPayment(String orderNo, Duration atMost) {
-        return idempotent("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo),
+        return idempotent("POST", Service.PAYMENT, "/api/payments", Map.of("orderNo", orderNo, "channel", channelOf(orderNo)),
                 Map.of("Idempotency-Key", UUID.randomUUID().toString()), atMost);
     }
 

@@ -187,7 +187,9 @@ public final class SystemRun {
             .withBasePort(config.basePort())
             .withScale(config.instances(), config.brokerNodes(), config.scenarios().contains(Scenario.DATABASE_RESTART));
         if (config.sabotage() == Sabotage.PAYMENT_TAKES_NO_MONEY) {
-            settings = settings.withExtraArgs(List.of("--payment.channel.base-url=http://127.0.0.1:9"));
+            // no channel can be reached: payment-service takes no money through any of them
+            settings = settings.withExtraArgs(List.of("--payment.channel.base-url=http://127.0.0.1:9",
+                    "--payment.alipay.server-url=http://127.0.0.1:9/gateway.do", "--payment.wechat.base-url=http://127.0.0.1:9"));
         }
         try (Cluster cluster = new Cluster(home, settings)) {
             cluster.start();
@@ -300,6 +302,7 @@ public final class SystemRun {
                 if (config.instances() > 1) {
                     verdicts.add(new Singletons(cluster).verdict());
                 }
+                verdicts.add(channelsVerdict(cluster));
                 List<String> faultLines = new ArrayList<>(chaos.faults());
                 chaos.productionSummary().ifPresent(faultLines::add);
                 List<String> chaosLines = new ArrayList<>(chaos.kills());
@@ -310,6 +313,37 @@ public final class SystemRun {
                         verdicts);
             }
         }
+    }
+
+    /**
+     * Verdict 18: every channel of the run carried payments to their end: for each, some payments succeeded and
+     * some were refunded (the plans cancel paid orders in every run), read from payment-service's own table.
+     */
+    static Invariants.Verdict channelsVerdict(Cluster cluster) {
+        Map<String, Map<String, Integer>> byChannel = new TreeMap<>();
+        String unread = null;
+        try (java.sql.Connection connection = cluster.connect(Service.PAYMENT);
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rs = statement.executeQuery(
+                        "SELECT channel, status, COUNT(*) FROM payment GROUP BY channel, status")) {
+            while (rs.next()) {
+                byChannel.computeIfAbsent(rs.getString(1), c -> new TreeMap<>()).put(rs.getString(2), rs.getInt(3));
+            }
+        }
+        catch (java.sql.SQLException | RuntimeException ex) {
+            unread = "payment-service's payments could not be read: " + ex.getMessage();
+        }
+        List<String> idle = new ArrayList<>();
+        for (String channel : cluster.channels()) {
+            Map<String, Integer> statuses = byChannel.getOrDefault(channel, Map.of());
+            if (statuses.getOrDefault("SUCCEEDED", 0) == 0 || statuses.getOrDefault("REFUNDED", 0) == 0) {
+                idle.add(channel);
+            }
+        }
+        boolean holds = unread == null && idle.isEmpty();
+        return new Invariants.Verdict("18. every channel (" + String.join(", ", cluster.channels())
+                + ") carried payments to success and to refund", holds,
+                unread != null ? unread : (idle.isEmpty() ? "" : "none through " + idle + "; ") + byChannel);
     }
 
     /**

@@ -19,6 +19,6 @@ class DemoTests {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void theDemoStoryHappensAsToldAndEndsWithEveryInvariantHolding() throws Exception {
-        assertThat(Demo.run(Path.of(System.getProperty("tally.home", "..")), 0)).as("the demo's invariants").isTrue();
+        assertThat(Demo.run(Path.of(System.getProperty("tally.home", "..")), 0, Cluster.CHANNELS)).as("the demo's invariants").isTrue();
     }
 }
