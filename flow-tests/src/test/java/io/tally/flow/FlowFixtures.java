@@ -55,19 +55,18 @@ final class FlowFixtures implements Endpoints {
      */
     static final List<String> CHANNELS = List.of(System.getProperty("flow.channels", "simulator,alipay,wechat").split(","));
 
-    /** Our Alipay app and seller (PID) at the simulator. */
-    static final String ALIPAY_APP_ID = "2021000000000001";
+    /** Our Alipay app and seller, WeChat Pay merchant, app, key serial and WeChat Pay's key id: the system test's. */
+    static final String ALIPAY_APP_ID = io.tally.system.Cluster.ALIPAY_APP_ID;
 
-    static final String ALIPAY_SELLER_ID = "2088000000000001";
+    static final String ALIPAY_SELLER_ID = io.tally.system.Cluster.ALIPAY_SELLER_ID;
 
-    /** Our WeChat Pay merchant, app and API certificate serial number at the simulator. */
-    static final String WECHAT_MCHID = "1900000001";
+    static final String WECHAT_MCHID = io.tally.system.Cluster.WECHAT_MCHID;
 
-    static final String WECHAT_APPID = "wx0000000000000001";
+    static final String WECHAT_APPID = io.tally.system.Cluster.WECHAT_APPID;
 
-    static final String WECHAT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    static final String WECHAT_SERIAL = io.tally.system.Cluster.WECHAT_SERIAL;
 
-    static final String WECHAT_PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012026120600000000000001";
+    static final String WECHAT_PUBLIC_KEY_ID = io.tally.system.Cluster.WECHAT_PUBLIC_KEY_ID;
 
     static final String OPERATOR = "Basic " + Base64.getEncoder()
         .encodeToString(("operator:" + ServiceTestProperties.OPERATOR_PASSWORD).getBytes(StandardCharsets.UTF_8));

@@ -475,18 +475,18 @@ public final class Cluster implements Endpoints, AutoCloseable {
     }
 
     /** Our Alipay app and seller at the simulator (the demo's; config/test-keys holds their keys). */
-    static final String ALIPAY_APP_ID = "2021000000000001";
+    public static final String ALIPAY_APP_ID = "2021000000000001";
 
-    static final String ALIPAY_SELLER_ID = "2088000000000001";
+    public static final String ALIPAY_SELLER_ID = "2088000000000001";
 
     /** Our WeChat Pay merchant, app, API key serial number, and WeChat Pay's public key id, at the simulator. */
-    static final String WECHAT_MCHID = "1900000001";
+    public static final String WECHAT_MCHID = "1900000001";
 
-    static final String WECHAT_APPID = "wx0000000000000001";
+    public static final String WECHAT_APPID = "wx0000000000000001";
 
-    static final String WECHAT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    public static final String WECHAT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 
-    static final String WECHAT_PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012026120600000000000001";
+    public static final String WECHAT_PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012026120600000000000001";
 
     /** The payment channels every run has enabled, each against the simulator speaking its protocol. */
     public static final List<String> CHANNELS = List.of("simulator", "alipay", "wechat");
