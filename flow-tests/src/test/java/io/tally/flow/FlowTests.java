@@ -267,6 +267,10 @@ class FlowTests {
         assertThat(first.status()).isBetween(200, 204);
         FlowFixtures.Answer replayed = this.system.notify(send);
         assertThat(replayed.status()).isEqualTo(this.channel.equals("simulator") ? 401 : first.status());
+        assertThat(this.system.jdbc(this.system.payment).queryForObject(
+                "SELECT deliveries FROM channel_callback WHERE notification_id = ?", Integer.class, genuine.notificationId()))
+            .as("a replay refused (simulator), or stored as a second delivery of the same notification")
+            .isEqualTo(this.channel.equals("simulator") ? 1 : 2);
         awaitStatus(orderNo, "PAID");
         assertThat(this.invariants.converged()).isEqualTo(new Invariants.Outcome(1, 0, 0));
     }
@@ -434,11 +438,17 @@ class FlowTests {
         awaitStatus(orderNo, "AWAITING_PAYMENT");
         String paymentNo = createPayment(orderNo);
         assertThat(this.system.cancel(orderNo).status()).isEqualTo(200);
-        await().atMost(CONVERGED)
-            .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("CLOSED"));
-
-        // The user's payment was in flight at the channel when the trade was closed: captured after close.
-        this.system.faults(Map.of("captureAfterClose", true, "duplicateCallbacks", 1, "duplicateCopies", 3));
+        if (this.channel.equals("alipay")) {
+            // Alipay cannot close a QR trade nobody scanned: it stays payable until it expires, so the user pays it
+            // after the cancellation, its callback three times over
+            this.system.faults(Map.of("duplicateCallbacks", 1, "duplicateCopies", 3));
+        }
+        else {
+            await().atMost(CONVERGED)
+                .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("CLOSED"));
+            // The user's payment was in flight at the channel when the trade was closed: captured after close.
+            this.system.faults(Map.of("captureAfterClose", true, "duplicateCallbacks", 1, "duplicateCopies", 3));
+        }
         assertThat(this.system.pay(paymentNo, null).status()).isEqualTo(200);
         await().atMost(CONVERGED)
             .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("REFUNDED"));

@@ -661,7 +661,7 @@ class WechatGateway {
     }
 
     private static WechatError usedOutTradeNo() {
-        return new WechatError(HttpStatus.BAD_REQUEST, "INVALID_REQUEST", "201 商户订单号重复");
+        return new WechatError(HttpStatus.BAD_REQUEST, "OUT_TRADE_NO_USED", "商户订单号重复");
     }
 
     /** What answers an authenticated request. */

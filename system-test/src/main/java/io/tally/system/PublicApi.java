@@ -97,13 +97,20 @@ public final class PublicApi {
             .encodeToString(("operator:" + endpoints.operatorPassword()).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The channel each order's payments go through, once chosen. */
+    private final Map<String, String> channels = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicInteger nextChannel = new java.util.concurrent.atomic.AtomicInteger();
+
     /**
-     * The channel the order's payments go through: the system's channels in turn, by the order's number, so that
-     * every attempt for one order asks the same channel.
+     * The channel the order's payments go through: the system's channels in turn, by the order of first asking,
+     * remembered per order, so that every attempt for one order asks the same channel.
      */
     public String channelOf(String orderNo) {
-        java.util.List<String> channels = this.endpoints.channels();
-        return channels.get(Math.floorMod(orderNo.hashCode(), channels.size()));
+        return this.channels.computeIfAbsent(orderNo, order -> {
+            java.util.List<String> all = this.endpoints.channels();
+            return all.get(Math.floorMod(this.nextChannel.getAndIncrement(), all.size()));
+        });
     }
 
     /** One call, no retry, within 20 s. */

@@ -22,6 +22,8 @@ import io.tally.jdbc.SqlTime;
  * its own transaction, kept twice as long as a timestamp is acceptable).
  */
 @Component
+@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(prefix = "payment.channel", name = "enabled",
+        havingValue = "true", matchIfMissing = true)
 class SimulatorCallbackVerifier {
 
     private final PublicKey channelKey;

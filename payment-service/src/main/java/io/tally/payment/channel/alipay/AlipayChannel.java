@@ -314,8 +314,21 @@ public class AlipayChannel implements PaymentChannel {
             }
             return new OpenedTrade(null, response.getQrCode());
         }
+        if ("ACQ.CONTEXT_INCONSISTENT".equals(response.getSubCode()) && signed(response)) {
+            // the trade exists, opened with other parameters (another instance's notify_url, say): never a refusal,
+            // which would withdraw a payment whose trade exists
+            throw new HttpServerErrorException(HttpStatus.SERVICE_UNAVAILABLE, "Alipay has trade " + outTradeNo
+                    + " opened with other parameters (" + response.getSubMsg() + ")");
+        }
         if (response.getSubCode() != null && TRADE_EXISTS.contains(response.getSubCode())) {
-            Trade trade = query(outTradeNo);
+            Trade trade;
+            try {
+                trade = query(outTradeNo);
+            }
+            catch (HttpClientErrorException queryRefused) {
+                throw new HttpServerErrorException(HttpStatus.SERVICE_UNAVAILABLE, "Alipay says trade " + outTradeNo
+                        + " exists (" + response.getSubCode() + ") and refused its query: " + queryRefused.getMessage());
+            }
             if (trade != null) {
                 return new OpenedTrade(trade.status() == TradeStatus.SUCCESS ? trade.tradeNo() : null, "");
             }

@@ -250,6 +250,11 @@ public class WechatChannel implements PaymentChannel {
             prepay = call("the trade's opening", outTradeNo, null, () -> this.nativePay.prepay(request));
         }
         catch (HttpClientErrorException ex) {
+            if ("OUT_TRADE_NO_USED".equals(code(ex))) {
+                // the trade exists, opened with other parameters: never a refusal, which would withdraw its payment
+                throw new HttpServerErrorException(HttpStatus.SERVICE_UNAVAILABLE, "WeChat Pay has trade " + outTradeNo
+                        + " opened with other parameters: " + ex.getMessage());
+            }
             if (!ORDERPAID.equals(code(ex))) {
                 throw ex;
             }
