@@ -114,9 +114,12 @@ class ChannelTests {
                 Map.of()).status()).as("operators only").isEqualTo(401);
         FlowFixtures.Answer queried = this.system.admin("POST", "/api/admin/payments/" + paymentNo + "/query", null);
         assertThat(queried.status()).isEqualTo(200);
-        // Alipay does not know a QR trade nobody scanned, even once it expired: its close, not a query, settles it
-        String learnt = this.channel.equals("alipay") ? "unknown at the channel; flagged" : "closed at the channel";
-        assertThat(queried.body().get("outcome").asString()).isEqualTo(learnt);
+        // Alipay does not know a QR trade nobody scanned, even once it expired: its close, not a query, settles it.
+        // Elsewhere the query learns the trade is closed, unless the retried close of the timed-out order (the faults
+        // are off now) got there first.
+        String learnt = queried.body().get("outcome").asString();
+        assertThat(learnt).isIn(this.channel.equals("alipay") ? List.of("unknown at the channel; flagged")
+                : List.of("closed at the channel", "settled meanwhile: CLOSED"));
         await().atMost(CONVERGED)
             .untilAsserted(() -> assertThat(this.system.payment(paymentNo).get("status").asString()).isEqualTo("CLOSED"));
         JsonNode action = this.system.admin("GET", "/api/admin/actions/" + paymentNo, null).body().get(0);
