@@ -53,7 +53,7 @@ final class FlowFixtures implements Endpoints {
      * The channels the flow tests run through (every flow system has all three enabled, each against the simulator
      * speaking its protocol); {@code -Dflow.channels=wechat} runs them through fewer.
      */
-    static final List<String> CHANNELS = List.of(System.getProperty("flow.channels", "simulator,alipay,wechat").split(","));
+    static final List<String> CHANNELS = List.of(System.getProperty("flow.channels", String.join(",", io.tally.system.Cluster.CHANNELS)).split(","));
 
     /** Our Alipay app and seller, WeChat Pay merchant, app, key serial and WeChat Pay's key id: the system test's. */
     static final String ALIPAY_APP_ID = io.tally.system.Cluster.ALIPAY_APP_ID;

@@ -4,7 +4,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -114,7 +113,7 @@ final class Notifier {
         params.forEach((name, value) -> content.append(content.isEmpty() ? "" : "&").append(name).append('=').append(value));
         Map<String, String> all = new LinkedHashMap<>(params);
         all.put("sign_type", "RSA2");
-        all.put("sign", sign(content.toString(), key));
+        all.put("sign", Signatures.sign(content.toString(), key));
         StringBuilder form = new StringBuilder();
         all.forEach((name, value) -> form.append(form.isEmpty() ? "" : "&").append(name).append('=')
             .append(URLEncoder.encode(value, StandardCharsets.UTF_8)));
@@ -157,7 +156,7 @@ final class Notifier {
         String timestamp = Long.toString(at.getEpochSecond());
         return new Sent("/api/payments/callbacks/wechat", "application/json",
                 Map.of("Wechatpay-Serial", this.wechatPublicKeyId, "Wechatpay-Timestamp", timestamp, "Wechatpay-Nonce",
-                        nonce, "Wechatpay-Signature", sign(timestamp + "\n" + nonce + "\n" + body + "\n", key),
+                        nonce, "Wechatpay-Signature", Signatures.sign(Signatures.callbackText(timestamp, nonce, body), key),
                         "Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048"),
                 body);
     }
@@ -169,18 +168,6 @@ final class Notifier {
                     new GCMParameterSpec(128, nonce.getBytes(StandardCharsets.UTF_8)));
             cipher.updateAAD(associated.getBytes(StandardCharsets.UTF_8));
             return Base64.getEncoder().encodeToString(cipher.doFinal(plain.getBytes(StandardCharsets.UTF_8)));
-        }
-        catch (GeneralSecurityException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    private static String sign(String text, PrivateKey key) {
-        try {
-            Signature signature = Signature.getInstance("SHA256withRSA");
-            signature.initSign(key);
-            signature.update(text.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(signature.sign());
         }
         catch (GeneralSecurityException ex) {
             throw new IllegalStateException(ex);

@@ -999,7 +999,7 @@ public class WechatChannel implements PaymentChannel {
             String signature = response.header("Wechatpay-Signature");
             return this.publicKeyId.equals(serial) && timestamp != null && nonce != null && signature != null
                     && Signatures.staleness(timestamp, this.clock.instant(), MAX_NOTIFICATION_AGE) == null
-                    && Signatures.verify(timestamp + "\n" + nonce + "\n" + body + "\n", signature, this.wechatKey);
+                    && Signatures.verify(Signatures.callbackText(timestamp, nonce, body), signature, this.wechatKey);
         }
 
         @Override
